@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 import click
@@ -22,6 +24,20 @@ def cli() -> None:
       pagesync convert page.md --to prosemirror
       pagesync serve --db wiki.sqlite
     """
+
+
+def _register_commands(group: click.Group) -> None:
+    """Add every ``*_command`` of the modules in ``pagesync.commands`` to the group."""
+    from . import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for name, value in sorted(vars(module).items()):
+            if name.endswith("_command") and isinstance(value, click.Command):
+                group.add_command(value)
+
+
+_register_commands(cli)
 
 
 def main() -> None:
