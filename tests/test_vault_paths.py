@@ -1,0 +1,234 @@
+from pathlib import PurePosixPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pathvalidate import is_valid_filename
+
+from pagesync.errors import InputError
+from pagesync.vault_paths import (
+    MAX_NAME_BYTES,
+    PageRef,
+    children_folder,
+    layout_tree,
+    map_links,
+    name_of,
+    parent_path,
+    relative_href,
+    renames,
+    render_outline,
+    resolve_href,
+    safe_join,
+    slug_for_title,
+    unique_name,
+)
+
+TREE = [
+    PageRef("1", "Getting Started", None, 1),
+    PageRef("2", "Guides", None, 2),
+    PageRef("3", "Install", "2", 2),
+    PageRef("4", "Configure", "2", 1),
+    PageRef("5", "Linux", "3", 1),
+]
+
+
+def outline(pages: list[PageRef], existing: dict[str, str] | None = None) -> str:
+    return render_outline(pages, layout_tree(pages, existing))
+
+
+def test_a_tree_lays_out_as_files_and_index_folders_in_position_order() -> None:
+    assert outline(TREE) == (
+        "getting-started.md  Getting Started\n"
+        "guides/index.md  Guides\n"
+        "  guides/configure.md  Configure\n"
+        "  guides/install/index.md  Install\n"
+        "    guides/install/linux.md  Linux\n"
+    )
+
+
+def test_unpositioned_siblings_come_last_by_title() -> None:
+    pages = [PageRef("a", "Zeta"), PageRef("b", "Alpha"), PageRef("c", "Mid", None, 5)]
+    assert outline(pages) == "mid.md  Mid\nalpha.md  Alpha\nzeta.md  Zeta\n"
+
+
+def test_a_page_gaining_a_child_is_promoted_and_losing_it_is_demoted() -> None:
+    before = layout_tree(TREE)
+    grown = [*TREE, PageRef("6", "Hooks", "4", 1)]
+    after = layout_tree(grown, before)
+    assert renames(before, after) == [
+        ("4", "guides/configure.md", "guides/configure/index.md"),
+    ]
+    assert after["6"] == "guides/configure/hooks.md"
+    shrunk = layout_tree(TREE, after)
+    assert renames(after, shrunk) == [("4", "guides/configure/index.md", "guides/configure.md")]
+
+
+def test_names_stay_put_when_a_page_is_retitled() -> None:
+    before = layout_tree(TREE)
+    retitled = [PageRef("1", "Start Here", None, 1), *TREE[1:]]
+    assert layout_tree(retitled, before) == before
+    assert layout_tree(retitled)["1"] == "start-here.md"
+
+
+def test_a_moved_page_keeps_its_name_and_moves_its_subtree() -> None:
+    before = layout_tree(TREE)
+    moved = [*TREE[:2], PageRef("3", "Install", None, 3), *TREE[3:]]
+    after = layout_tree(moved, before)
+    assert renames(before, after) == [
+        ("3", "guides/install/index.md", "install/index.md"),
+        ("5", "guides/install/linux.md", "install/linux.md"),
+    ]
+
+
+def test_a_moved_page_meeting_a_namesake_gets_a_suffix_and_kept_names_win() -> None:
+    pages = [PageRef("a", "Notes", None, 1), PageRef("p", "Parent", None, 2),
+             PageRef("b", "Notes", "p", 1), PageRef("c", "x", "p", 2)]
+    before = layout_tree(pages)
+    pages[2] = PageRef("b", "Notes", None, 0)
+    after = layout_tree(pages, before)
+    assert after["a"] == "notes.md"
+    assert after["b"] == "notes-2.md"
+
+
+def test_unsafe_titles_from_issue_6() -> None:
+    pages = [
+        PageRef("1", "../../etc/passwd"),
+        PageRef("2", "a/b\\c"),
+        PageRef("3", "CON"),
+        PageRef("4", "x" * 300),
+        PageRef("5", "🚀"),
+        PageRef("6", "Same Title"),
+        PageRef("7", "same title"),
+        PageRef("8", "Привет мир"),
+        PageRef("9", "index"),
+        PageRef("10", "_attachments"),
+        PageRef("11", ""),
+        PageRef("12", "nul.txt"),
+    ]
+    paths = layout_tree(pages)
+    long_name = paths["4"].removesuffix(".md")
+    assert len(long_name.encode()) <= MAX_NAME_BYTES
+    assert long_name.startswith("xxxx") and long_name[-9] == "-"
+    assert {pid: path for pid, path in paths.items() if pid != "4"} == {
+        "1": "etc-passwd.md",
+        "2": "a-b-c.md",
+        "3": "con-page.md",
+        "5": "rocket.md",
+        "6": "same-title.md",
+        "7": "same-title-2.md",
+        "8": "привет-мир.md",
+        "9": "index-page.md",
+        "10": "attachments.md",
+        "11": "untitled.md",
+        "12": "nul-txt.md",
+    }
+
+
+def test_reserved_names_include_the_attachments_folder_in_use() -> None:
+    assert slug_for_title("Assets", reserved={"index", "assets"}) == "assets-page"
+
+
+def test_long_titles_that_differ_only_at_the_end_get_different_names() -> None:
+    first = slug_for_title("word " * 60 + "one")
+    second = slug_for_title("word " * 60 + "two")
+    assert first != second
+    assert len(first.encode()) <= MAX_NAME_BYTES
+
+
+def test_multibyte_titles_are_cut_on_a_character_boundary() -> None:
+    name = slug_for_title("日本語" * 100)
+    assert len(name.encode()) <= MAX_NAME_BYTES
+    name.encode().decode()  # would raise on a split character
+
+
+def test_uniqueness_ignores_case_and_unicode_normalisation() -> None:
+    assert unique_name("café", ["CAFE\u0301"]) == "café-2"
+    assert unique_name("notes", ["Notes", "notes-2"]) == "notes-3"
+
+
+def test_name_and_children_folder_of_a_path() -> None:
+    assert name_of("a/b.md") == name_of("a/b/index.md") == "b"
+    assert children_folder("a/b.md") == children_folder("a/b/index.md") == "a/b"
+
+
+def test_parent_of_a_file_found_from_the_folders() -> None:
+    present = ["guides/index.md", "guides/install.md", "notes.md", "notes/one.md",
+               "loose/deep/two.md"]
+    assert parent_path("guides/install.md", present) == "guides/index.md"
+    assert parent_path("guides/index.md", present) is None
+    assert parent_path("notes/one.md", present) == "notes.md"
+    assert parent_path("loose/deep/two.md", present) is None
+    assert parent_path("top.md", present) is None
+
+
+def test_a_parent_cycle_still_gives_every_page_one_path() -> None:
+    pages = [PageRef("a", "A", "b"), PageRef("b", "B", "a"), PageRef("c", "C", "a"),
+             PageRef("r", "Root")]
+    assert layout_tree(pages) == {"a": "a.md", "b": "b.md", "c": "c.md", "r": "root.md"}
+
+
+@pytest.mark.parametrize(
+    "relpath",
+    ["../x.md", "/etc/passwd", "a/../../x", "a\\..\\x", "C:/x", "", "a/\x00.md", ".."],
+)
+def test_safe_join_refuses_every_way_out(relpath: str) -> None:
+    with pytest.raises(InputError, match="inside the vault"):
+        safe_join("/vault", relpath)
+
+
+def test_safe_join_allows_paths_inside() -> None:
+    assert safe_join("/vault", "a/b.md") == PurePosixPath("/vault/a/b.md")
+
+
+def test_links_between_pages_are_relative_both_ways() -> None:
+    href = relative_href("guides/install/linux.md", "getting-started.md", "setup")
+    assert href == "../../getting-started.md#setup"
+    assert resolve_href("guides/install/linux.md", href) == ("getting-started.md", "setup")
+    assert relative_href("guides/index.md", "guides/install.md") == "install.md"
+    assert relative_href("a.md", "b/c d.md") == "b/c%20d.md"
+    assert resolve_href("a.md", "b/c%20d.md") == ("b/c d.md", "")
+
+
+@pytest.mark.parametrize("href", ["https://x.org/a.md", "/abs.md", "#top", "../../out.md",
+                                  "mailto:a@b.c"])
+def test_links_that_are_not_vault_files_resolve_to_none(href: str) -> None:
+    assert resolve_href("guides/a.md", href) is None
+
+
+def test_map_links_rewrites_links_and_images_without_touching_the_input() -> None:
+    doc = {"type": "doc", "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": "see", "marks": [
+            {"type": "bold"}, {"type": "link", "attrs": {"href": "b.md", "title": None}}]},
+        {"type": "image", "attrs": {"src": "_attachments/x.png", "alt": ""}},
+    ]}]}
+    ids = {"b.md": "page:42"}
+    out = map_links(doc, ids.get, images=lambda src: "https://cdn/" + src)
+    para = out["content"][0]["content"]
+    assert para[0]["marks"][1]["attrs"] == {"href": "page:42", "title": None}
+    assert para[1]["attrs"]["src"] == "https://cdn/_attachments/x.png"
+    assert doc["content"][0]["content"][0]["marks"][1]["attrs"]["href"] == "b.md"
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=400))
+def test_any_title_gives_a_safe_bounded_non_empty_name(title: str) -> None:
+    name = slug_for_title(title)
+    assert name
+    assert len(name.encode()) <= MAX_NAME_BYTES
+    assert "/" not in name and "\\" not in name and name not in (".", "..")
+    assert is_valid_filename(name + ".md", platform="universal")
+    assert name.casefold() not in ("index", "_attachments")
+    assert safe_join("/vault", name + ".md").parent == PurePosixPath("/vault")
+
+
+@settings(max_examples=100)
+@given(st.lists(st.text(max_size=120), min_size=1, max_size=30))
+def test_any_siblings_get_unique_paths_inside_the_root(titles: list[str]) -> None:
+    pages = [PageRef(str(i), title, None if i < 3 else str(i % 3), i)
+             for i, title in enumerate(titles)]
+    paths = layout_tree(pages)
+    assert len({p.casefold() for p in paths.values()}) == len(pages)
+    for path in paths.values():
+        joined = safe_join("/vault", path)
+        assert PurePosixPath("/vault") in joined.parents
+        assert all(len(part.encode()) <= MAX_NAME_BYTES + 3 for part in joined.parts[2:])
