@@ -1,0 +1,364 @@
+"""Define the canonical document schema and check documents against it.
+
+The canonical document is ProseMirror JSON with Tiptap's names, attrs written as Tiptap's
+``getJSON`` writes them (every attr, defaults included), plus the extension nodes pagesync needs
+to hold Markdown losslessly. ``SCHEMA`` is a ``prosemirror.model.Schema``; ``validate_doc`` checks
+a JSON dict against the same content rules with a fast walker of its own.
+
+Nodes (content; attrs with defaults):
+
+- ``doc`` (``block+ footnotes?``)
+- ``paragraph`` (``inline*``), ``heading`` (``inline*``; ``level`` 1)
+- ``blockquote`` (``block+``), ``horizontalRule`` (leaf)
+- ``codeBlock`` (``text*``, no marks; ``language`` None)
+- ``bulletList`` (``listItem+``), ``orderedList`` (``listItem+``; ``start`` 1, ``type`` None)
+- ``listItem`` (``paragraph block*``)
+- ``taskList`` (``taskItem+``), ``taskItem`` (``paragraph block*``; ``checked`` False)
+- ``table`` (``tableRow+``), ``tableRow`` (``(tableCell | tableHeader)*``)
+- ``tableHeader`` / ``tableCell`` (``block+``; ``colspan`` 1, ``rowspan`` 1, ``colwidth`` None,
+  ``align`` None)
+- ``image`` (block leaf, Tiptap's default; ``src``, ``alt``, ``title``, ``width``, ``height``: None)
+- ``text``, ``hardBreak`` (inline leaf)
+- extensions (Docmost's names where Docmost has one):
+  ``callout`` (``block+``; ``type`` "info", ``icon`` None), ``mathBlock`` (block leaf; ``text`` "")
+  ``mathInline`` (inline leaf; ``text`` ""), ``mention`` (inline leaf; ``id`` None, ``label`` None,
+  ``mentionSuggestionChar`` "@"), ``footnoteReference`` (inline leaf; ``label`` None),
+  ``footnotes`` (``footnote+``, last child of ``doc``), ``footnote`` (``block+``; ``label`` None),
+  ``htmlBlock`` (block leaf; ``html`` ""), ``htmlInline`` (inline leaf; ``html`` ""),
+  ``inlineImage`` (inline leaf; ``src``, ``alt``, ``title``: None; an image inside text, which
+  Tiptap's block ``image`` cannot hold).
+- ``opaqueBlock`` / ``opaqueInline``: stand-ins used only while validating; they never appear in
+  a document. A node of an unknown type (Docmost ``drawio``, ``columns``) is data: it is checked
+  as an opaque node (a dict with a string ``type``, optional ``attrs`` dict, ``content`` list,
+  ``marks`` list) and kept verbatim.
+
+Marks, in rank order (the first is outermost): ``link`` (``href`` None, ``target`` "_blank",
+``rel`` "noopener noreferrer nofollow", ``class`` None, ``title`` None), ``textStyle`` (``color``
+None), ``bold``, ``code``, ``italic``, ``strike``, ``underline``, ``highlight``, ``subscript``,
+``superscript``. Unknown marks (a Docmost ``comment`` with ``commentId``) are data, ranked after
+the known ones.
+
+Markdown-fidelity attrs (``FIDELITY_ATTRS``): not part of ``SCHEMA`` (which would write them on
+every node) and present in a document only when they carry something the default Markdown
+rendering would lose:
+
+- ``tight: false`` on ``bulletList`` / ``orderedList`` / ``taskList``: a loose list whose items
+  would otherwise be written tight.
+- ``info`` on ``codeBlock``: the full fence info string when it is more than ``language``.
+- ``label`` on the ``link`` mark and on ``image`` / ``inlineImage``: the reference label of a
+  reference-style link (``[text][label]``), written back with its definition.
+- ``checked`` on ``listItem``: a task item inside an ordered list or a mixed list.
+- Same-type emphasis nests (``*a *b* c*``): a text node may then carry ``bold``, ``italic`` or
+  ``strike`` more than once (``NESTABLE_MARKS``), one entry per level.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from prosemirror.model import ContentMatch, NodeType, Schema
+
+from pagesync.errors import DocumentError
+
+_CELL_ATTRS = {
+    "colspan": {"default": 1},
+    "rowspan": {"default": 1},
+    "colwidth": {"default": None},
+    "align": {"default": None},
+}
+
+NODES: dict[str, dict[str, Any]] = {
+    "doc": {"content": "block+ footnotes?"},
+    "paragraph": {"content": "inline*", "group": "block"},
+    "heading": {"content": "inline*", "group": "block", "attrs": {"level": {"default": 1}}},
+    "blockquote": {"content": "block+", "group": "block"},
+    "codeBlock": {
+        "content": "text*",
+        "marks": "",
+        "group": "block",
+        "code": True,
+        "attrs": {"language": {"default": None}},
+    },
+    "horizontalRule": {"group": "block"},
+    "bulletList": {"content": "listItem+", "group": "block list"},
+    "orderedList": {
+        "content": "listItem+",
+        "group": "block list",
+        "attrs": {"start": {"default": 1}, "type": {"default": None}},
+    },
+    "listItem": {"content": "paragraph block*"},
+    "taskList": {"content": "taskItem+", "group": "block list"},
+    "taskItem": {"content": "paragraph block*", "attrs": {"checked": {"default": False}}},
+    "table": {"content": "tableRow+", "group": "block"},
+    "tableRow": {"content": "(tableCell | tableHeader)*"},
+    "tableHeader": {"content": "block+", "attrs": _CELL_ATTRS},
+    "tableCell": {"content": "block+", "attrs": _CELL_ATTRS},
+    "image": {
+        "group": "block",
+        "attrs": {k: {"default": None} for k in ("src", "alt", "title", "width", "height")},
+    },
+    "callout": {
+        "content": "block+",
+        "group": "block",
+        "attrs": {"type": {"default": "info"}, "icon": {"default": None}},
+    },
+    "mathBlock": {"group": "block", "atom": True, "attrs": {"text": {"default": ""}}},
+    "htmlBlock": {"group": "block", "atom": True, "attrs": {"html": {"default": ""}}},
+    "footnotes": {"content": "footnote+"},
+    "footnote": {"content": "block+", "attrs": {"label": {"default": None}}},
+    "opaqueBlock": {"group": "block", "atom": True},
+    "text": {"group": "inline"},
+    "hardBreak": {"inline": True, "group": "inline", "selectable": False},
+    "inlineImage": {
+        "inline": True,
+        "group": "inline",
+        "attrs": {k: {"default": None} for k in ("src", "alt", "title")},
+    },
+    "mathInline": {
+        "inline": True,
+        "group": "inline",
+        "atom": True,
+        "attrs": {"text": {"default": ""}},
+    },
+    "htmlInline": {
+        "inline": True,
+        "group": "inline",
+        "atom": True,
+        "attrs": {"html": {"default": ""}},
+    },
+    "mention": {
+        "inline": True,
+        "group": "inline",
+        "atom": True,
+        "attrs": {
+            "id": {"default": None},
+            "label": {"default": None},
+            "mentionSuggestionChar": {"default": "@"},
+        },
+    },
+    "footnoteReference": {
+        "inline": True,
+        "group": "inline",
+        "atom": True,
+        "attrs": {"label": {"default": None}},
+    },
+    "opaqueInline": {"inline": True, "group": "inline", "atom": True},
+}
+
+MARKS: dict[str, dict[str, Any]] = {
+    "link": {
+        "attrs": {
+            "href": {"default": None},
+            "target": {"default": "_blank"},
+            "rel": {"default": "noopener noreferrer nofollow"},
+            "class": {"default": None},
+            "title": {"default": None},
+        },
+        "inclusive": False,
+    },
+    "textStyle": {"attrs": {"color": {"default": None}}},
+    "bold": {},
+    "code": {"excludes": "_"},
+    "italic": {},
+    "strike": {},
+    "underline": {},
+    "highlight": {},
+    "subscript": {},
+    "superscript": {},
+}
+
+MARK_RANK: dict[str, int] = {name: i for i, name in enumerate(MARKS)}
+
+FIDELITY_ATTRS: dict[str, dict[str, Any]] = {
+    "bulletList": {"tight": True},
+    "orderedList": {"tight": True},
+    "taskList": {"tight": True},
+    "codeBlock": {"info": None},
+    "link": {"label": None},
+    "image": {"label": None},
+    "inlineImage": {"label": None},
+    "listItem": {"checked": None},
+}
+
+NESTABLE_MARKS = frozenset({"bold", "italic", "strike"})
+
+SCHEMA = Schema(cast(Any, {"nodes": NODES, "marks": MARKS, "topNode": "doc"}))
+
+_OPAQUE_BLOCK = SCHEMA.nodes["opaqueBlock"]
+_OPAQUE_INLINE = SCHEMA.nodes["opaqueInline"]
+_VALIDATION_ONLY = frozenset({"opaqueBlock", "opaqueInline"})
+
+
+def is_known_node(type_name: str) -> bool:
+    """Return whether ``type_name`` is a node type of the canonical schema."""
+    return type_name in NODES and type_name not in _VALIDATION_ONLY
+
+
+def default_attrs(type_name: str) -> dict[str, Any]:
+    """Return a fresh dict of the schema attrs of a node or mark type, as Tiptap writes them."""
+    spec = NODES.get(type_name) or MARKS.get(type_name) or {}
+    return {k: v["default"] for k, v in spec.get("attrs", {}).items()}
+
+
+def validate_doc(doc: Any, source: str = "<document>") -> None:
+    """Check a canonical document; raise ``DocumentError`` naming the path of the first fault."""
+    if not isinstance(doc, dict) or doc.get("type") != "doc":
+        raise DocumentError('the document must be an object with "type": "doc"', source, None, "$")
+    _Walker(source).node(doc, "$", SCHEMA.nodes["doc"])
+
+
+class _Walker:
+    """Walk a document dict, checking each node against the schema's content rules."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, message: str, path: str) -> DocumentError:
+        return DocumentError(message, self.source, None, path)
+
+    def node(self, node: Any, path: str, node_type: NodeType | None) -> None:
+        self.shape(node, path)
+        if node_type is None:
+            self.opaque_children(node, path)
+            return
+        if node_type.name == "text":
+            self.text(node, path)
+            return
+        self.attrs(node, path, node_type)
+        if "marks" in node and node_type.name != "doc":
+            self.marks(node["marks"], path)
+        self.children(node, path, node_type)
+
+    def shape(self, node: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            raise self.fail("expected a node object", path)
+        if not isinstance(node.get("type"), str) or not node["type"]:
+            raise self.fail('a node needs a string "type"', path)
+        if "attrs" in node and not isinstance(node["attrs"], dict):
+            raise self.fail('"attrs" must be an object', path)
+        for key in ("content", "marks"):
+            if key in node and not isinstance(node[key], list):
+                raise self.fail(f'"{key}" must be a list', path)
+
+    def text(self, node: dict[str, Any], path: str) -> None:
+        text = node.get("text")
+        if not isinstance(text, str) or not text:
+            raise self.fail("a text node needs a non-empty string \"text\"", path)
+        if "content" in node:
+            raise self.fail("a text node cannot have content", path)
+        self.marks(node.get("marks", []), path)
+
+    def attrs(self, node: dict[str, Any], path: str, node_type: NodeType) -> None:
+        attrs = node.get("attrs", {})
+        check = _ATTR_CHECKS.get(node_type.name)
+        if check is not None:
+            problem = check(attrs)
+            if problem:
+                raise self.fail(f"{node_type.name}: {problem}", path + ".attrs")
+
+    def marks(self, marks: Any, path: str) -> None:
+        if not isinstance(marks, list):
+            raise self.fail('"marks" must be a list', path)
+        seen: set[str] = set()
+        for i, mark in enumerate(marks):
+            where = f"{path}.marks[{i}]"
+            if not isinstance(mark, dict) or not isinstance(mark.get("type"), str):
+                raise self.fail('a mark needs a string "type"', where)
+            if "attrs" in mark and not isinstance(mark["attrs"], dict):
+                raise self.fail('"attrs" must be an object', where)
+            name = mark["type"]
+            if name in seen and name not in NESTABLE_MARKS and name in MARKS:
+                raise self.fail(f"mark {name!r} appears twice", where)
+            seen.add(name)
+
+    def children(self, node: dict[str, Any], path: str, node_type: NodeType) -> None:
+        content = node.get("content", [])
+        match: ContentMatch | None = node_type.content_match
+        stand_in = _OPAQUE_INLINE if node_type.inline_content else _OPAQUE_BLOCK
+        prefix = "" if path == "$" else path + "."
+        for i, child in enumerate(content):
+            where = f"{prefix}content[{i}]"
+            self.shape(child, where)
+            child_type = _known_type(child["type"])
+            assert match is not None
+            match = match.match_type(child_type or stand_in)
+            if match is None:
+                raise self.fail(
+                    f"{child['type']} is not allowed here inside {node_type.name}", where
+                )
+            if node_type.spec.get("code") and child.get("marks"):
+                raise self.fail(f"text inside {node_type.name} cannot have marks", where)
+            self.node(child, where, child_type)
+        if match is None or not match.valid_end:
+            raise self.fail(f"{node_type.name} is missing required content", path)
+
+    def opaque_children(self, node: dict[str, Any], path: str) -> None:
+        if "marks" in node:
+            self.marks(node["marks"], path)
+        if "text" in node and not isinstance(node["text"], str):
+            raise self.fail('"text" must be a string', path)
+        prefix = "" if path == "$" else path + "."
+        for i, child in enumerate(node.get("content", [])):
+            where = f"{prefix}content[{i}]"
+            self.shape(child, where)
+            self.node(child, where, _known_type(child["type"]))
+
+
+def _known_type(name: str) -> NodeType | None:
+    if name in _VALIDATION_ONLY:
+        return None
+    return SCHEMA.nodes.get(name)
+
+
+def _check_level(attrs: dict[str, Any]) -> str | None:
+    level = attrs.get("level", 1)
+    if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 6:
+        return f"level must be a whole number from 1 to 6, not {level!r}"
+    return None
+
+
+def _check_start(attrs: dict[str, Any]) -> str | None:
+    start = attrs.get("start", 1)
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        return f"start must be a whole number >= 0, not {start!r}"
+    return None
+
+
+def _check_checked(attrs: dict[str, Any]) -> str | None:
+    if not isinstance(attrs.get("checked", False), bool):
+        return f"checked must be true or false, not {attrs['checked']!r}"
+    return None
+
+
+def _check_span(attrs: dict[str, Any]) -> str | None:
+    for key in ("colspan", "rowspan"):
+        value = attrs.get(key, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return f"{key} must be a whole number >= 1, not {value!r}"
+    return None
+
+
+def _check_string(key: str) -> Any:
+    def check(attrs: dict[str, Any]) -> str | None:
+        value = attrs.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key} must be a string, not {value!r}"
+        return None
+
+    return check
+
+
+_ATTR_CHECKS = {
+    "heading": _check_level,
+    "orderedList": _check_start,
+    "taskItem": _check_checked,
+    "tableCell": _check_span,
+    "tableHeader": _check_span,
+    "codeBlock": _check_string("language"),
+    "image": _check_string("src"),
+    "inlineImage": _check_string("src"),
+    "mathInline": _check_string("text"),
+    "mathBlock": _check_string("text"),
+    "htmlInline": _check_string("html"),
+    "htmlBlock": _check_string("html"),
+}
