@@ -1,0 +1,228 @@
+"""Thin file I/O of a vault: scan its pages, write atomically, move files, and trash, never delete.
+
+The layout rules live in :mod:`pagesync.vault_paths` (pure); front-matter parsing in
+:mod:`pagesync.frontmatter`. This module only touches the disk, and only inside the vault root:
+every path goes through :func:`resolve_inside`, which refuses ``..``, absolute paths and symlinks
+leading out.
+
+Change detection is cheap: :func:`scan_vault` stats every file and reads only those whose size or
+modification time differ from what the caller last saw (the sync state keeps that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import InputError
+from .frontmatter import split_front_matter
+from .vault_paths import ATTACHMENTS, check_relative
+
+STATE_DIR = ".pagesync"
+TRASH_DIR = f"{STATE_DIR}/trash"
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """Where a file is (vault-relative, ``/``-separated) and what its size and mtime were."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class LocalPage:
+    """A Markdown page read from the vault: its front-matter, body, and a hash of its bytes."""
+
+    stat: FileStat
+    meta: dict[str, Any]
+    body: str
+    text: str
+    hash: str
+
+    @property
+    def path(self) -> str:
+        """Return the page's vault-relative path."""
+        return self.stat.path
+
+
+@dataclass
+class VaultScan:
+    """What :func:`scan_vault` found: every page file, the changed ones read, and the problems."""
+
+    files: dict[str, FileStat] = field(default_factory=dict)
+    pages: dict[str, LocalPage] = field(default_factory=dict)
+    unchanged: set[str] = field(default_factory=set)
+    attachments: dict[str, FileStat] = field(default_factory=dict)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def content_hash(data: bytes) -> str:
+    """Return the hash the sync state keeps for a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def resolve_inside(root: Path, relpath: str) -> Path:
+    """Return ``root / relpath``, refusing anything (``..``, absolute, symlinks) leaving root."""
+    check_relative(relpath)
+    real_root = root.resolve()
+    target = real_root / relpath
+    # The file itself may not exist yet; its nearest existing folder must resolve inside root.
+    folder = target.parent
+    while not folder.exists() and folder != real_root:
+        folder = folder.parent
+    if not folder.resolve().is_relative_to(real_root) or (
+        target.is_symlink() and not target.resolve().is_relative_to(real_root)
+    ):
+        raise InputError("refusing a path that leads outside the vault through a symlink",
+                         source=relpath)
+    return target
+
+
+# -- scanning ---------------------------------------------------------------------------------
+
+
+def _stat(root: Path, path: Path) -> FileStat:
+    info = path.stat()
+    return FileStat(path.relative_to(root).as_posix(), info.st_size, info.st_mtime_ns)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Yield every regular file under ``root``, skipping hidden folders and symlinked ones."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(files):
+            path = Path(folder, name)
+            if not name.startswith(".") and not path.is_symlink():
+                yield path
+
+
+def read_page(root: Path, stat: FileStat) -> LocalPage:
+    """Read and split one page file; raise :class:`InputError` naming the file and line."""
+    data = resolve_inside(root, stat.path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", stat.path) from exc
+    meta, body = split_front_matter(text, source=stat.path)
+    return LocalPage(stat, meta, body, text, content_hash(data))
+
+
+def scan_vault(root: Path, known: Mapping[str, FileStat] | None = None, *,
+               attachments: str = ATTACHMENTS) -> VaultScan:
+    """List a vault's pages and attachments, reading only pages that changed since ``known``.
+
+    A page whose size and mtime equal its ``known`` stat is listed in ``unchanged`` and not read.
+    A malformed page (bad YAML, not UTF-8) is reported in ``errors`` and skipped; the rest of
+    the vault is still scanned.
+    """
+    known = known or {}
+    scan = VaultScan()
+    attachments_prefix = attachments.rstrip("/") + "/"
+    for path in _walk(root):
+        stat = _stat(root, path)
+        if stat.path.startswith(attachments_prefix):
+            scan.attachments[stat.path] = stat
+        elif stat.path.endswith(".md"):
+            scan.files[stat.path] = stat
+            _read_if_changed(root, stat, known.get(stat.path), scan)
+    return scan
+
+
+def _read_if_changed(root: Path, stat: FileStat, before: FileStat | None, scan: VaultScan) -> None:
+    if before == stat:
+        scan.unchanged.add(stat.path)
+        return
+    try:
+        scan.pages[stat.path] = read_page(root, stat)
+    except InputError as exc:
+        scan.errors.append(exc)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable: fsync the folder that holds the new entry (POSIX only)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(root: Path, relpath: str, data: bytes | str) -> FileStat:
+    """Write a file inside the vault atomically: temp file beside it, fsync, rename, fsync dir.
+
+    Readers (editors, a crash) see the old file or the new one, never half of one.
+    """
+    target = resolve_inside(root, relpath)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    # os.open with 0o666 lets the umask decide the mode, as for any new file the user saves.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            os.chmod(temp, target.stat().st_mode & 0o7777)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    return _stat(root.resolve(), target)
+
+
+def move_file(root: Path, old: str, new: str) -> FileStat:
+    """Move a file inside the vault (a rename, a promotion to ``x/index.md``), never clobbering."""
+    source, target = resolve_inside(root, old), resolve_inside(root, new)
+    if target.exists():
+        raise InputError(f"cannot move {old} here: the file already exists", new)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+    _fsync_dir(target.parent)
+    if source.parent != target.parent:
+        _fsync_dir(source.parent)
+    remove_empty_folders(root, str(PurePosixPath(old).parent))
+    return _stat(root.resolve(), target)
+
+
+def remove_empty_folders(root: Path, folder: str) -> None:
+    """Remove ``folder`` and its parents while they are empty (after a demotion or a move)."""
+    real_root = root.resolve()
+    path = PurePosixPath(folder)
+    while str(path) not in (".", ""):
+        target = resolve_inside(root, str(path))
+        if target == real_root or not target.is_dir() or any(target.iterdir()):
+            return
+        target.rmdir()
+        path = path.parent
+
+
+def trash_file(root: Path, relpath: str, now: datetime | None = None) -> str:
+    """Move a file to ``.pagesync/trash/<UTC time>/<relpath>`` (recoverable); return where.
+
+    Nothing pagesync does deletes a user's file: a page deleted remotely ends up here.
+    """
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    destination = f"{TRASH_DIR}/{stamp}/{relpath}"
+    number = 1
+    while resolve_inside(root, destination).exists():
+        number += 1
+        destination = f"{TRASH_DIR}/{stamp}-{number}/{relpath}"
+    move_file(root, relpath, destination)
+    return destination
