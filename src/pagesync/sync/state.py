@@ -1,0 +1,308 @@
+"""The sync state in ``.pagesync/state.sqlite``: what each page looked like at the last sync.
+
+Per page it keeps the remote id, the remote version (a version number or ``updated_at``), the
+vault path, the stat and hash of the local file, and the *base*: the Markdown, the remote JSON
+body and the front-matter as they were when both sides last agreed. The plan compares local and
+remote against that base; ``scan_vault`` uses the stats to skip unchanged files.
+
+Crash safety:
+
+- Every change to one page is one SQLite transaction (:meth:`State.save`).
+- A create is journalled *before* its request is sent (:meth:`State.begin_create`) and adopted
+  after the response (:meth:`State.adopt`, one transaction that removes the journal entry and
+  saves the page). A run that finds :meth:`State.pending_creates` left by a crash first looks
+  for the page on the remote (same parent and title) and adopts it, so a retry never duplicates.
+- The database runs in WAL mode; the schema version is SQLite's ``user_version`` and
+  :data:`MIGRATIONS` upgrades older files in place.
+
+Every SQL statement uses bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..errors import PagesyncError
+from ..vault import STATE_DIR, FileStat
+
+STATE_FILE = f"{STATE_DIR}/state.sqlite"
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE pages (
+        page_id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        parent_id TEXT,
+        title TEXT NOT NULL DEFAULT '',
+        position REAL,
+        remote_version TEXT,
+        local_hash TEXT,
+        local_size INTEGER,
+        local_mtime_ns INTEGER,
+        base_markdown TEXT NOT NULL DEFAULT '',
+        base_json TEXT NOT NULL DEFAULT '',
+        base_meta TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX pages_path ON pages (path);
+    CREATE TABLE pending_creates (
+        key TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        parent_id TEXT,
+        title TEXT NOT NULL,
+        local_hash TEXT,
+        remote_id TEXT
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_PAGE_COLUMNS = (
+    "page_id, path, parent_id, title, position, remote_version, local_hash, local_size, "
+    "local_mtime_ns, base_markdown, base_json, base_meta"
+)
+
+
+class StateError(PagesyncError):
+    """The state database cannot be used (newer schema, corrupt file)."""
+
+    def __init__(self, message: str, path: str) -> None:
+        self.message = message
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+    def hint(self) -> str | None:
+        """Say how to start over without losing the vault (the state is only a cache of bases)."""
+        return f"Move {self.path} aside and run pagesync pull to rebuild it."
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """One page as it was at the last sync."""
+
+    page_id: str
+    path: str
+    parent_id: str | None = None
+    title: str = ""
+    position: float | None = None
+    remote_version: str | None = None
+    local_hash: str | None = None
+    local_size: int | None = None
+    local_mtime_ns: int | None = None
+    base_markdown: str = ""
+    base_json: str = ""
+    base_meta: dict[str, Any] = field(default_factory=dict)
+
+    def file_stat(self) -> FileStat | None:
+        """Return the local file's stat at the last sync, for :func:`pagesync.vault.scan_vault`."""
+        if self.local_size is None or self.local_mtime_ns is None:
+            return None
+        return FileStat(self.path, self.local_size, self.local_mtime_ns)
+
+
+@dataclass(frozen=True)
+class PendingCreate:
+    """A create journalled before its request: adopt it, or look for it on the remote."""
+
+    key: str
+    path: str
+    parent_id: str | None
+    title: str
+    local_hash: str | None
+    remote_id: str | None = None
+
+
+def _record_row(record: PageRecord) -> tuple[Any, ...]:
+    return (
+        record.page_id, record.path, record.parent_id, record.title, record.position,
+        record.remote_version, record.local_hash, record.local_size, record.local_mtime_ns,
+        record.base_markdown, record.base_json, json.dumps(record.base_meta, sort_keys=True),
+    )
+
+
+def _row_record(row: sqlite3.Row) -> PageRecord:
+    values = dict(row)
+    values["base_meta"] = json.loads(values["base_meta"])
+    return PageRecord(**values)
+
+
+class State:
+    """The sync state of one vault; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, vault_root: Path) -> State:
+        """Open (creating and migrating as needed) the state of the vault at ``vault_root``."""
+        path = vault_root / STATE_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls.open_file(path)
+
+    @classmethod
+    def open_file(cls, path: Path | str) -> State:
+        """Open a state database at an explicit path (``":memory:"`` for a throwaway one)."""
+        db = sqlite3.connect(str(path), isolation_level=None)
+        db.row_factory = sqlite3.Row
+        state = cls(db, str(path))
+        try:
+            # WAL + NORMAL: a crashed process loses nothing committed; only a power cut may
+            # lose the last transactions, which the next run redoes like any interrupted run.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            state._migrate()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StateError(f"not a usable state database ({exc})", str(path)) from exc
+        except StateError:
+            db.close()
+            raise
+        return state
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"made by a newer pagesync (schema {version}, this one knows {SCHEMA_VERSION})",
+                self.path,
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                # PRAGMA takes no bound parameters; the value is our own integer.
+                self._db.execute(f"PRAGMA user_version = {number + 1:d}")
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the enclosed statements as one transaction (nested calls join the outer one)."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        """Return a stored setting (for example the remote's last listing watermark)."""
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def get(self, page_id: str) -> PageRecord | None:
+        """Return the record of a page, by remote id."""
+        row = self._db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE page_id = ?", (page_id,)
+        ).fetchone()
+        return None if row is None else _row_record(row)
+
+    def by_path(self, path: str) -> PageRecord | None:
+        """Return the record of the page at a vault path."""
+        row = self._db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE path = ?", (path,)
+        ).fetchone()
+        return None if row is None else _row_record(row)
+
+    def pages(self) -> dict[str, PageRecord]:
+        """Return every page record, keyed by remote id."""
+        rows = self._db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages ORDER BY path")
+        return {row["page_id"]: _row_record(row) for row in rows}
+
+    def known_stats(self) -> dict[str, FileStat]:
+        """Return the local file stats at the last sync, keyed by path (for ``scan_vault``)."""
+        rows = self._db.execute(
+            "SELECT path, local_size, local_mtime_ns FROM pages "
+            "WHERE local_size IS NOT NULL AND local_mtime_ns IS NOT NULL"
+        )
+        return {row[0]: FileStat(row[0], row[1], row[2]) for row in rows}
+
+    def save(self, record: PageRecord) -> None:
+        """Insert or replace one page's record, in one transaction."""
+        with self.transaction():
+            self._db.execute(
+                f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _record_row(record),
+            )
+
+    def forget(self, page_id: str) -> None:
+        """Remove a page's record (after it was deleted on both sides)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
+
+    # -- the create journal -------------------------------------------------------------------
+
+    def begin_create(self, path: str, parent_id: str | None, title: str,
+                     local_hash: str | None) -> str:
+        """Journal a create before its request is sent; return the journal key."""
+        key = uuid.uuid4().hex
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO pending_creates (key, path, parent_id, title, local_hash) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, path, parent_id, title, local_hash),
+            )
+        return key
+
+    def note_created(self, key: str, remote_id: str) -> None:
+        """Remember the id the remote answered, before the local file is rewritten with it."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE pending_creates SET remote_id = ? WHERE key = ?", (remote_id, key)
+            )
+
+    def adopt(self, key: str, record: PageRecord) -> None:
+        """Close a journalled create: drop the journal entry and save the page, atomically."""
+        with self.transaction():
+            self._db.execute("DELETE FROM pending_creates WHERE key = ?", (key,))
+            self.save(record)
+
+    def abandon(self, key: str) -> None:
+        """Drop a journalled create that the remote never made (safe to send again)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM pending_creates WHERE key = ?", (key,))
+
+    def pending_creates(self) -> list[PendingCreate]:
+        """Return the creates a previous run started but did not finish, oldest first."""
+        rows = self._db.execute(
+            "SELECT key, path, parent_id, title, local_hash, remote_id FROM pending_creates "
+            "ORDER BY rowid"
+        )
+        return [PendingCreate(**dict(row)) for row in rows]

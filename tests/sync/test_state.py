@@ -1,0 +1,112 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pagesync.sync.state import SCHEMA_VERSION, PageRecord, State, StateError
+from pagesync.vault import FileStat
+
+
+def record(page_id: str = "p1", path: str = "a.md", **changes: object) -> PageRecord:
+    values: dict[str, object] = {
+        "page_id": page_id, "path": path, "parent_id": None, "title": "A", "position": 1.0,
+        "remote_version": "3", "local_hash": "h", "local_size": 10, "local_mtime_ns": 99,
+        "base_markdown": "# A\n", "base_json": '{"type":"doc"}', "base_meta": {"icon": "🚀"},
+    }
+    values.update(changes)
+    return PageRecord(**values)  # type: ignore[arg-type]
+
+
+def test_a_new_state_file_is_created_inside_the_vault(tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        assert state.pages() == {}
+    db = sqlite3.connect(tmp_path / ".pagesync/state.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_records_round_trip_and_survive_a_reopen(tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        state.save(record())
+        state.save(record("p2", "b/index.md", parent_id="p1", base_meta={}))
+    with State.open(tmp_path) as state:
+        assert state.get("p1") == record()
+        assert state.by_path("b/index.md") == record("p2", "b/index.md", parent_id="p1",
+                                                     base_meta={})
+        assert list(state.pages()) == ["p1", "p2"]
+        assert state.known_stats() == {"a.md": FileStat("a.md", 10, 99),
+                                       "b/index.md": FileStat("b/index.md", 10, 99)}
+        assert state.get("missing") is None
+
+
+def test_save_replaces_and_forget_removes(tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        state.save(record())
+        state.save(record(path="moved.md", remote_version="4", local_size=None))
+        assert state.get("p1") == record(path="moved.md", remote_version="4", local_size=None)
+        assert state.known_stats() == {}
+        assert state.get("p1").file_stat() is None  # type: ignore[union-attr]
+        state.forget("p1")
+        assert state.pages() == {}
+
+
+def test_a_create_is_journalled_before_and_adopted_after(tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        key = state.begin_create("new.md", None, "New", "hash")
+    # A crash here: the next run sees the pending create and can look for it remotely.
+    with State.open(tmp_path) as state:
+        [pending] = state.pending_creates()
+        assert (pending.key, pending.path, pending.title, pending.remote_id) == (
+            key, "new.md", "New", None)
+        state.note_created(key, "p9")
+        assert state.pending_creates()[0].remote_id == "p9"
+        state.adopt(key, record("p9", "new.md"))
+        assert state.pending_creates() == []
+        assert state.get("p9") == record("p9", "new.md")
+        other = state.begin_create("x.md", "p9", "X", None)
+        state.abandon(other)
+        assert state.pending_creates() == []
+
+
+def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        key = state.begin_create("new.md", None, "New", None)
+        with pytest.raises(RuntimeError), state.transaction():
+            state.save(record())
+            state.abandon(key)
+            raise RuntimeError("crash between the two")
+        assert state.pages() == {}
+        assert [p.key for p in state.pending_creates()] == [key]
+
+
+def test_settings_are_kept(tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        assert state.get_setting("remote_watermark") is None
+        state.set_setting("remote_watermark", "2026-01-01T00:00:00Z")
+        state.set_setting("remote_watermark", "2026-01-02T00:00:00Z")
+        assert state.get_setting("remote_watermark") == "2026-01-02T00:00:00Z"
+
+
+def test_a_state_from_a_newer_pagesync_is_refused(tmp_path: Path) -> None:
+    State.open(tmp_path).close()
+    db = sqlite3.connect(tmp_path / ".pagesync/state.sqlite")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StateError, match="newer pagesync") as info:
+        State.open(tmp_path)
+    assert "pagesync pull" in (info.value.hint() or "")
+
+
+def test_a_corrupt_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / ".pagesync").mkdir()
+    (tmp_path / ".pagesync/state.sqlite").write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StateError, match="not a usable state database"):
+        State.open(tmp_path)
+
+
+def test_odd_values_are_bound_not_spliced(tmp_path: Path) -> None:
+    nasty = "x'); DROP TABLE pages; --"
+    with State.open(tmp_path) as state:
+        state.save(record(nasty, nasty, title=nasty))
+        assert state.by_path(nasty) == record(nasty, nasty, title=nasty)
