@@ -52,10 +52,12 @@ def _read_markdown(text: str, source: str) -> Page:
 
 def _read_prosemirror(text: str, source: str) -> Page:
     """Parse ProseMirror JSON (any accepted spelling) and check it against the schema."""
+    from ..convert.dialects import to_canonical
     from ..convert.schema import validate_doc
 
     doc = _load_json(text, source)
-    validate_doc(doc, source)
+    # Read the spelling first so that the schema sees canonical names; paths stay the same.
+    validate_doc(to_canonical(doc, source) if isinstance(doc, dict) else doc, source)
     return Page(doc)
 
 
@@ -77,24 +79,28 @@ def _read_productive(text: str, source: str) -> Page:
 
 
 def _write_markdown(page: Page, spelling: str | None) -> str:
-    """Render Markdown, putting the input's front-matter back unchanged."""
+    """Render Markdown; a Markdown input's front-matter and line endings are put back."""
     from ..convert import doc_to_markdown
     from ..frontmatter import join_front_matter
 
     markdown = doc_to_markdown(page.doc)
-    if not page.meta:
+    if page.original is None:
         return markdown
     return join_front_matter(page.meta, markdown, original=page.original)
 
 
+def _respell(doc: Any, spelling: str | None) -> Any:
+    """Return the document in the given spelling, or as it is when none is given."""
+    if not spelling:
+        return doc
+    from ..convert.dialects import from_canonical, to_canonical
+
+    return from_canonical(to_canonical(doc), spelling)
+
+
 def _write_prosemirror(page: Page, spelling: str | None) -> str:
     """Write the document as indented JSON, in the requested spelling when one is given."""
-    doc = page.doc
-    if spelling:
-        from ..convert.dialects import from_canonical, to_canonical
-
-        doc = from_canonical(to_canonical(doc), spelling)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_respell(page.doc, spelling), indent=2, ensure_ascii=False) + "\n"
 
 
 def _write_plate(page: Page, spelling: str | None) -> str:
@@ -105,10 +111,10 @@ def _write_plate(page: Page, spelling: str | None) -> str:
 
 
 def _write_productive(page: Page, spelling: str | None) -> str:
-    """Write the Productive ``body`` string's contents."""
+    """Write the contents of a Productive ``body`` string (Productive's node names by default)."""
     from ..convert.dialects import productive_body
 
-    return productive_body(page.doc) + "\n"
+    return productive_body(_respell(page.doc, spelling or "productive")) + "\n"
 
 
 READERS: dict[str, Callable[[str, str], Page]] = {
@@ -170,7 +176,12 @@ def _write_output(text: str, output: str) -> None:
 
 
 @click.command(name="convert")
-@click.argument("file", default="-", metavar="[FILE|-]")
+@click.argument(
+    "file",
+    default="-",
+    metavar="[FILE|-]",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+)
 @click.option(
     "--from",
     "source_format",
