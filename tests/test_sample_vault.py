@@ -4,12 +4,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.gfm import gfm_plugin
 
 from pagesync.convert import doc_to_markdown, markdown_to_doc
+from pagesync.convert.markdown_it import get_parser, render_html
 from pagesync.convert.schema import validate_doc
 from pagesync.frontmatter import read_front_matter
 
@@ -36,15 +34,6 @@ OUTLINE = """\
 5 Changelog (changelog.md)
 6 Frequently asked questions (faq.md)
 """
-
-
-def html_renderer() -> MarkdownIt:
-    """Build a GFM renderer with the callout containers, to compare two Markdown texts."""
-    md = MarkdownIt("commonmark")
-    gfm_plugin(md)
-    for name in ("info", "warning"):
-        container_plugin(md, name)
-    return md
 
 
 def outline(folder: Path, depth: int = 0) -> list[str]:
@@ -90,7 +79,7 @@ def token_kinds(name: str) -> set[str]:
     """Return the token types and fence languages used anywhere in a page."""
     _, body = read_front_matter(VAULT / name)
     kinds = set()
-    for token in html_renderer().parse(body):
+    for token in get_parser().parse(body):
         kinds.add(token.type)
         kinds.update(child.type for child in token.children or [])
         if token.type == "list_item_open" and token.meta.get("checked") is not None:
@@ -101,7 +90,7 @@ def token_kinds(name: str) -> set[str]:
 def test_the_vault_uses_every_feature_the_demo_shows() -> None:
     used = set().union(*(token_kinds(name) for name in PAGES))
     wanted = {"table_open", "fence", "task", "image", "link_open", "footnote_ref"}
-    wanted |= {"container_info_open", "container_warning_open", "s_open", "blockquote_open"}
+    wanted |= {"container_callout_open", "s_open", "blockquote_open", "hardbreak"}
     assert wanted <= used
 
 
@@ -120,7 +109,7 @@ def targets(tokens: list[Token]) -> list[str]:
 def test_relative_links_and_images_resolve_inside_the_vault(name: str) -> None:
     _, body = read_front_matter(VAULT / name)
     folder = PurePosixPath(name).parent
-    for href in targets(html_renderer().parse(body)):
+    for href in targets(get_parser().parse(body)):
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or not parts.path:
             continue
@@ -135,8 +124,7 @@ def test_every_page_round_trips_to_the_same_html(name: str) -> None:
     doc = markdown_to_doc(body)
     validate_doc(doc, name)
     again = doc_to_markdown(doc)
-    md = html_renderer()
-    assert md.render(again) == md.render(body)
+    assert render_html(again) == render_html(body)
     assert doc_to_markdown(markdown_to_doc(again)) == again
 
 

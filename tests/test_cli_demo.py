@@ -1,0 +1,49 @@
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pagesync.cli import cli
+from pagesync.commands.demo import STEPS, find_sample_vault, run_demo
+from pagesync.convert import markdown_to_doc
+from pagesync.errors import InputError
+
+VAULT = Path(__file__).resolve().parent.parent / "sample_vault"
+
+
+def test_the_sample_vault_is_found_from_the_checkout() -> None:
+    assert find_sample_vault() == VAULT
+
+
+def test_demo_shows_the_document_and_the_markdown_again() -> None:
+    result = CliRunner().invoke(cli, ["demo"], catch_exceptions=False)
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith("Page: getting-started/first-flag.md (Your first flag)")
+    assert "Markdown -> ProseMirror JSON" in out
+    assert "\n   doc\n     heading  'Your first flag'\n" in out
+    assert "   # Your first flag\n" in out
+    assert "Round trip: " in out
+
+
+def test_demo_json_is_a_real_round_trip() -> None:
+    result = CliRunner().invoke(cli, ["demo", "--json", "--page", "guides/rollouts.md"])
+    payload = json.loads(result.output)
+    assert payload["page"] == "guides/rollouts.md"
+    assert payload["front_matter"] == {"title": "Percentage rollouts", "position": 1}
+    assert payload["prosemirror"]["type"] == "doc"
+    assert markdown_to_doc(payload["markdown"]) == payload["prosemirror"]
+
+
+def test_demo_reads_another_vault(tmp_path: Path) -> None:
+    (tmp_path / "note.md").write_text("---\ntitle: Note\n---\nHello *there*\n", encoding="utf-8")
+    demo = run_demo(tmp_path, "note.md")
+    assert demo.meta == {"title": "Note"}
+    assert demo.outputs["markdown"] == "Hello *there*\n"
+    assert len(STEPS) == 3
+
+
+def test_a_missing_page_names_the_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--vault", str(tmp_path), "--page", "nope.md"])
+    assert isinstance(result.exception, InputError)
+    assert str(result.exception) == f"{tmp_path / 'nope.md'}: no such page in the vault"
