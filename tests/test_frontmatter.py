@@ -82,6 +82,13 @@ def test_unknown_keys_keep_their_original_order_even_when_the_dict_is_rebuilt() 
     assert join_front_matter(rebuilt, "", original=original) == "---\nb: 5\na: 2\nc: 3\n---\n"
 
 
+def test_a_value_changed_to_an_equal_number_of_another_type_is_written() -> None:
+    original = "---\npublic: 1\n---\n"
+    assert join_front_matter({"public": True}, "", original=original) == "---\npublic: true\n---\n"
+    reordered = "---\nb: [1, 2]\na: x\n---\n"
+    assert join_front_matter({"a": "x", "b": [1, 2]}, "", original=reordered) == reordered
+
+
 def test_new_page_gets_a_header_and_no_original_needed() -> None:
     text = join_front_matter({"position": 3, "title": "Install"}, "Text.\n")
     assert text == "---\ntitle: Install\nposition: 3\n---\nText.\n"

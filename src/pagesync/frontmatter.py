@@ -190,6 +190,17 @@ def _with_newline(body: str, newline: str) -> str:
     return unified if newline == "\n" else unified.replace("\n", newline)
 
 
+def same_values(left: Any, right: Any) -> bool:
+    """Compare metadata strictly: ``1``, ``1.0`` and ``true`` differ, though Python says equal."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(same_values(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(same_values, left, right))
+    return bool(left == right)
+
+
 def join_front_matter(
     meta: Meta, body: str, original: str | None = None, newline: str | None = None
 ) -> str:
@@ -205,7 +216,7 @@ def join_front_matter(
     newline = newline or detect_newline(original or "", detect_newline(body))
     body = _with_newline(body, newline)
     before = _read_original(original)
-    if before.meta is not None and before.meta == meta:
+    if before.meta is not None and same_values(before.meta, meta):
         return before.bom + before.header + body
     if not meta:
         return before.bom + body
