@@ -1,0 +1,206 @@
+"""Read and change Productive pages in the store: one organization at a time, never N+1.
+
+Every function takes an open connection and the organization (scope) id; a page of another
+organization, or a deleted one, does not exist here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, select, update
+
+from .productive import PRODUCTIVE_PAGES
+from .productive_input import Changes
+from .productive_query import ListQuery
+from .productive_wire import organization_resource, page_resource, person_resource, project_resource
+from .store import PAGES, SCOPES, USERS, Store, now_ms
+
+PP = PRODUCTIVE_PAGES
+_JOINED = PAGES.join(PP, PP.c.page_id == PAGES.c.id)
+_COLUMNS = (
+    PAGES.c.id,
+    PAGES.c.scope_id,
+    PAGES.c.parent_id,
+    PAGES.c.root_id,
+    PAGES.c.position,
+    PAGES.c.title,
+    PAGES.c.body,
+    PAGES.c.collection,
+    PAGES.c.creator_id,
+    PAGES.c.created_at,
+    PAGES.c.updated_at,
+    *(c for c in PP.c if c.name != "page_id"),
+)
+_COPIED = ("icon_id", "cover_image_url", "cover_image_meta", "preferences", "custom_fields")
+
+
+def _live(scope_id: int) -> tuple[Any, Any]:
+    return PAGES.c.scope_id == scope_id, PAGES.c.deleted_at.is_(None)
+
+
+def _select() -> Select[Any]:
+    return select(*_COLUMNS).select_from(_JOINED)
+
+
+def get_page(conn: Connection, scope_id: int, page_id: int) -> Any:
+    """Return the live page row, or None."""
+    return conn.execute(_select().where(PAGES.c.id == page_id, *_live(scope_id))).first()
+
+
+def get_pages(conn: Connection, scope_id: int, page_ids: Iterable[int]) -> list[Any]:
+    """Return the live page rows among ``page_ids`` (one query)."""
+    ids = sorted(set(page_ids))
+    if not ids:
+        return []
+    return list(conn.execute(_select().where(PAGES.c.id.in_(ids), *_live(scope_id))))
+
+
+def list_pages(conn: Connection, scope_id: int, query: ListQuery) -> tuple[list[Any], int]:
+    """Return one page of rows for the query and the total count."""
+    source = (
+        _JOINED.outerjoin(USERS, USERS.c.id == PAGES.c.creator_id) if query.needs_users else _JOINED
+    )
+    where = (*_live(scope_id), *query.where)
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .select_from(source)
+        .where(*where)
+        .order_by(*query.order)
+        .limit(query.size)
+        .offset((query.number - 1) * query.size)
+    )
+    total = conn.scalar(select(func.count()).select_from(_JOINED).where(*where))
+    return list(rows), int(total or 0)
+
+
+def included_resources(
+    conn: Connection, scope_id: int, rows: Sequence[Any], include: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Return the compound document's ``included`` resources, each once, none from ``rows``."""
+    included: list[dict[str, Any]] = []
+    if "parent_page" in include or "root_page" in include:
+        primary = {row.id for row in rows}
+        wanted = {row.parent_id for row in rows if "parent_page" in include}
+        wanted |= {row.root_id for row in rows if "root_page" in include}
+        pages = get_pages(conn, scope_id, {i for i in wanted if i is not None} - primary)
+        included += [page_resource(page) for page in pages]
+    if "creator" in include:
+        users = {row.creator_id for row in rows if row.creator_id is not None}
+        found = conn.execute(select(USERS).where(USERS.c.id.in_(sorted(users))))
+        included += [person_resource(user) for user in found]
+    if "organization" in include and rows:
+        scope = conn.execute(select(SCOPES).where(SCOPES.c.id == scope_id)).one()
+        included.append(organization_resource(scope))
+    if "project" in include:
+        projects = sorted({row.collection for row in rows if row.collection is not None})
+        included += [project_resource(project) for project in projects]
+    return included
+
+
+def create_page(
+    store: Store, conn: Connection, scope_id: int, user_id: int, changes: Changes, **tree: Any
+) -> int:
+    """Insert a page with its Productive attributes; ``tree`` holds parent/root/position."""
+    stamp = now_ms()
+    values = {"title": "Untitled", **changes.pages, **tree}
+    page_id = store.insert_page(
+        conn, scope_id=scope_id, creator_id=user_id, updater_id=user_id, created_at=stamp, **values
+    )
+    extra = {"edited_at": stamp, "last_activity_at": stamp, **changes.productive}
+    conn.execute(PP.insert().values(page_id=page_id, **extra))
+    return page_id
+
+
+def update_page(conn: Connection, page_id: int, user_id: int, changes: Changes) -> None:
+    """Apply attribute changes; ``edited_at`` and ``updated_at`` become now."""
+    stamp = now_ms()
+    conn.execute(
+        update(PAGES)
+        .where(PAGES.c.id == page_id)
+        .values(updated_at=stamp, updater_id=user_id, **changes.pages)
+    )
+    conn.execute(
+        update(PP).where(PP.c.page_id == page_id).values(edited_at=stamp, **changes.productive)
+    )
+
+
+def is_inside(store: Store, conn: Connection, page_id: int, ancestor_id: int) -> bool:
+    """Return True when ``page_id`` is ``ancestor_id`` or one of its descendants."""
+    return page_id in store.subtree_ids(conn, ancestor_id)
+
+
+def move_page(store: Store, conn: Connection, page: Any, target: Any) -> None:
+    """Make ``page`` (with its subtree) the last child of ``target``; rewrite roots, positions."""
+    new_root = target.root_id or target.id
+    siblings = store.count_children(conn, target.id) - (1 if page.parent_id == target.id else 0)
+    stamp = now_ms()
+    if page.parent_id is not None and page.position is not None:
+        conn.execute(
+            update(PAGES)
+            .where(PAGES.c.parent_id == page.parent_id, PAGES.c.position > page.position)
+            .values(position=PAGES.c.position - 1)
+        )
+    conn.execute(
+        update(PAGES)
+        .where(PAGES.c.id == page.id)
+        .values(parent_id=target.id, root_id=new_root, position=siblings + 1, updated_at=stamp)
+    )
+    descendants = store.subtree_ids(conn, page.id)[1:]
+    for start in range(0, len(descendants), 500):
+        chunk = descendants[start : start + 500]
+        conn.execute(update(PAGES).where(PAGES.c.id.in_(chunk)).values(root_id=new_root))
+
+
+def delete_page(store: Store, conn: Connection, page_id: int) -> None:
+    """Soft-delete the page and every page below it."""
+    store.soft_delete(conn, store.subtree_ids(conn, page_id))
+
+
+def copy_page(
+    store: Store,
+    conn: Connection,
+    source: Any,
+    user_id: int,
+    title: str | None,
+    project: str | None,
+) -> int:
+    """Copy a page and its subpages next to it; return the new top page's id."""
+    ids = store.subtree_ids(conn, source.id)
+    rows = {row.id: row for row in get_pages(conn, source.scope_id, ids)}
+    query = select(PAGES.c.id, PAGES.c.body_text).where(PAGES.c.id.in_(ids))
+    texts = {page_id: text for page_id, text in conn.execute(query)}
+    stamp = now_ms()
+    new_ids: dict[int, int] = {}
+    for old_id in ids:
+        row = rows[old_id]
+        top = old_id == source.id
+        tree = _copied_tree(store, conn, row, top, new_ids, source)
+        changes = Changes(
+            pages={
+                "title": (title or f"Copy of {row.title}") if top else row.title,
+                "body": row.body,
+                "body_text": texts[old_id],
+                "collection": (project or row.collection) if top else row.collection,
+            },
+            productive={name: getattr(row, name) for name in _COPIED},
+        )
+        new_id = create_page(store, conn, source.scope_id, user_id, changes, **tree)
+        conn.execute(
+            update(PP)
+            .where(PP.c.page_id == new_id)
+            .values(edited_at=stamp, last_activity_at=row.last_activity_at)
+        )
+        new_ids[old_id] = new_id
+    return new_ids[source.id]
+
+
+def _copied_tree(
+    store: Store, conn: Connection, row: Any, top: bool, new_ids: dict[int, int], source: Any
+) -> dict[str, Any]:
+    if top:
+        position = None if row.parent_id is None else store.count_children(conn, row.parent_id) + 1
+        return {"parent_id": row.parent_id, "root_id": row.root_id, "position": position}
+    root = new_ids[source.id] if source.root_id is None else source.root_id
+    return {"parent_id": new_ids[row.parent_id], "root_id": root, "position": row.position}
