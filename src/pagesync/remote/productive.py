@@ -1,0 +1,221 @@
+"""The Productive client: JSON:API ``pages`` under ``/api/v2`` (api-dialects.md section 2.9).
+
+Every request carries ``X-Auth-Token`` and ``X-Organization-Id`` and the JSON:API media type.
+The page ``body`` travels as a *string* holding a ProseMirror document; a legacy
+``{"text": ...}`` body (or any non-JSON text) reads as one paragraph. A child page is created with
+both ``parent_page_id`` and ``root_page_id`` (the doc it belongs to), so the client remembers
+every page's root from what it has seen. Listing asks for a sparse fieldset without bodies and
+fetches the result pages after the first concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import RemoteError
+from .base import Capabilities, PageDraft, Remote, RemotePage, link_page_id
+from .http import HttpClient, json_of
+
+API_PREFIX = "/api/v2"
+MEDIA_TYPE = "application/vnd.api+json"
+MAX_PAGE_SIZE = 200
+LIST_FIELDS = "title,parent_page_id,root_page_id,position,version_number,updated_at,icon_id"
+# Attributes kept in front-matter (and sent back on update when present).
+FIELD_KEYS = ("public", "public_uuid", "cover_image_url", "cover_image_meta", "preferences",
+              "custom_fields")
+WRITABLE_FIELDS = ("cover_image_url", "cover_image_meta", "preferences", "custom_fields")
+EMPTY_DOC: dict[str, Any] = {"type": "doc", "content": []}
+
+
+def productive_headers(token: str, organization: str) -> dict[str, str]:
+    """Return the headers every Productive request sends."""
+    return {
+        "X-Auth-Token": token,
+        "X-Organization-Id": organization,
+        "Accept": MEDIA_TYPE,
+        "Content-Type": MEDIA_TYPE,
+    }
+
+
+def api_base(url: str) -> str:
+    """Return the API root for a configured URL (the server root or the API root itself)."""
+    url = url.rstrip("/")
+    return url if url.endswith(API_PREFIX) else url + API_PREFIX
+
+
+def parse_body(body: object) -> dict[str, Any]:
+    """Return the ProseMirror document held in a Productive ``body`` string."""
+    if not body:
+        return dict(EMPTY_DOC)
+    text = body if isinstance(body, str) else json.dumps(body)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = {"text": text}
+    if isinstance(value, dict) and value.get("type") == "doc":
+        return value
+    legacy = value.get("text") if isinstance(value, dict) else None
+    words = legacy if isinstance(legacy, str) else text
+    paragraph = {"type": "paragraph", "content": [{"type": "text", "text": words}]}
+    return {"type": "doc", "content": [paragraph] if words else []}
+
+
+def _id_value(page_id: str) -> int | str:
+    """Send ids as the integers the API uses for ``*_page_id`` attributes."""
+    return int(page_id) if page_id.isdigit() else page_id
+
+
+def _optional_id(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _version(attributes: Mapping[str, Any]) -> str | None:
+    parts = [str(attributes[k]) for k in ("version_number", "updated_at")
+             if attributes.get(k) is not None]
+    return "|".join(parts) or None
+
+
+class ProductiveRemote(Remote):
+    """A Productive organization's pages (optionally one project's)."""
+
+    dialect = "productive"
+    body_format = "prosemirror"
+    capabilities = Capabilities(reorder=True, move_to_top=True, uploads=False,
+                                delete_removes_children=True)
+
+    def __init__(self, http: HttpClient, *, project: str | None = None,
+                 page_size: int = MAX_PAGE_SIZE) -> None:
+        self.http = http
+        self.project = project
+        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        self._roots: dict[str, str] = {}
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self.http.aclose()
+
+    def _page(self, resource: Mapping[str, Any]) -> RemotePage:
+        attributes = resource.get("attributes") or {}
+        page_id = str(resource["id"])
+        self._roots[page_id] = _optional_id(attributes.get("root_page_id")) or page_id
+        return RemotePage(
+            id=page_id,
+            title=str(attributes.get("title") or ""),
+            parent_id=_optional_id(attributes.get("parent_page_id")),
+            position=attributes.get("position"),
+            version=_version(attributes),
+            updated_at=attributes.get("updated_at"),
+            icon=attributes.get("icon_id"),
+            body=parse_body(attributes["body"]) if "body" in attributes else None,
+            fields={key: attributes[key] for key in FIELD_KEYS if key in attributes},
+        )
+
+    def _data(self, response_json: Any, page_id: str | None) -> Any:
+        if not isinstance(response_json, dict) or "data" not in response_json:
+            raise RemoteError("the answer has no JSON:API data", None, None, page_id)
+        return response_json["data"]
+
+    async def _list_page(self, number: int) -> dict[str, Any]:
+        params = {"page[number]": str(number), "page[size]": str(self.page_size),
+                  "fields[pages]": LIST_FIELDS}
+        if self.project:
+            params["filter[project_id]"] = self.project
+        response = await self.http.request("GET", "/pages", params=params)
+        result: dict[str, Any] = json_of(response)
+        return result
+
+    async def list_pages(self) -> list[RemotePage]:
+        """Return every page, fetching result pages 2..N concurrently after the first."""
+        first = await self._list_page(1)
+        meta = first.get("meta") or {}
+        total_pages = int(meta.get("total_pages") or 1)
+        if "total_pages" not in meta and meta.get("total_count") is not None:
+            total_pages = math.ceil(int(meta["total_count"]) / self.page_size)
+        rest = await asyncio.gather(*(self._list_page(n) for n in range(2, total_pages + 1)))
+        resources = [r for chunk in (first, *rest) for r in self._data(chunk, None)]
+        return [self._page(resource) for resource in resources]
+
+    async def get_page(self, page_id: str) -> RemotePage:
+        """Return one page with its body."""
+        response = await self.http.request("GET", f"/pages/{page_id}", page_id=page_id)
+        return self._page(self._data(json_of(response, page_id), page_id))
+
+    async def _root_of(self, page_id: str) -> str:
+        if page_id not in self._roots:
+            await self.get_page(page_id)
+        return self._roots[page_id]
+
+    def _attributes(self, draft: PageDraft) -> dict[str, Any]:
+        attributes: dict[str, Any] = {}
+        if draft.title is not None:
+            attributes["title"] = draft.title
+        if draft.body is not None:
+            attributes["body"] = json.dumps(draft.body, ensure_ascii=False)
+        if draft.icon is not None:
+            attributes["icon_id"] = draft.icon
+        if draft.position is not None:
+            attributes["position"] = draft.position
+        attributes.update({k: v for k, v in draft.fields.items() if k in WRITABLE_FIELDS})
+        return attributes
+
+    async def _send(self, method: str, path: str, document: Mapping[str, Any],
+                    page_id: str | None) -> RemotePage:
+        content = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        response = await self.http.request(method, path, content=content, page_id=page_id)
+        return self._page(self._data(json_of(response, page_id), page_id))
+
+    async def create_page(self, draft: PageDraft) -> RemotePage:
+        """Create a page; a child gets its parent and the parent's root doc."""
+        attributes = self._attributes(draft)
+        attributes.setdefault("title", "Untitled")
+        attributes.setdefault("body", json.dumps(EMPTY_DOC))
+        document: dict[str, Any] = {"data": {"type": "pages", "attributes": attributes}}
+        if draft.parent_id is not None:
+            attributes["parent_page_id"] = _id_value(draft.parent_id)
+            attributes["root_page_id"] = _id_value(await self._root_of(draft.parent_id))
+        elif self.project:
+            document["data"]["relationships"] = {
+                "project": {"data": {"type": "projects", "id": self.project}}
+            }
+        return await self._send("POST", "/pages", document, None)
+
+    async def update_page(self, page_id: str, draft: PageDraft) -> RemotePage:
+        """Change a page's title, body, icon, position or writable fields."""
+        document = {"data": {"type": "pages", "id": page_id,
+                             "attributes": self._attributes(draft)}}
+        return await self._send("PATCH", f"/pages/{page_id}", document, page_id)
+
+    async def move_page(self, page_id: str, parent_id: str | None,
+                        position: float | None = None) -> RemotePage:
+        """Move a page under another (``/move``), or make it a doc (``/convert_to_doc``)."""
+        if parent_id is None:
+            response = await self.http.request(
+                "PATCH", f"/pages/{page_id}/convert_to_doc", page_id=page_id)
+            moved = self._page(self._data(json_of(response, page_id), page_id))
+        else:
+            document = {"data": {"type": "pages",
+                                 "attributes": {"target_doc_id": _id_value(parent_id)}}}
+            moved = await self._send("PATCH", f"/pages/{page_id}/move", document, page_id)
+        if position is not None and position != moved.position:
+            moved = await self.update_page(page_id, PageDraft(position=position))
+        return moved
+
+    async def delete_page(self, page_id: str) -> None:
+        """Delete a page and its subpages; one already gone counts as deleted."""
+        try:
+            await self.http.request("DELETE", f"/pages/{page_id}", page_id=page_id)
+        except RemoteError as error:
+            if error.status != 404:
+                raise
+
+    def page_link(self, page_id: str) -> str:
+        """Return the link a body uses for a page: its API URL."""
+        return f"{self.http.base_url}/pages/{page_id}"
+
+    def parse_page_link(self, href: str) -> str | None:
+        """Return the page id of a link made by :meth:`page_link`, else None."""
+        return link_page_id(href, self.http.base_url, "/pages")
