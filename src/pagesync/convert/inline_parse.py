@@ -1,0 +1,347 @@
+"""Build the canonical inline content (text nodes with marks, inline nodes) from inline tokens.
+
+Each markdown-it inline token type has one handler in ``_HANDLERS``. Marks are kept on a stack
+while walking (so same-type emphasis can nest), and every text node gets the stack sorted by
+schema rank, which is the order Tiptap writes them in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from markdown_it.token import Token
+
+from .schema import MARK_RANK, default_attrs
+
+Node = dict[str, Any]
+
+MENTION_SCHEME = "mention:"
+INLINE_ISLAND_TAG = "pagesync-node"
+_UNRANKED = len(MARK_RANK)
+_TAG_MARKS = {"u": "underline", "mark": "highlight", "sub": "subscript", "sup": "superscript"}
+_OPEN_TAG = re.compile(r"<(u|mark|sub|sup)>\Z|<span data-mark='([^']*)'>\Z")
+_CLOSE_TAG = re.compile(r"</(u|mark|sub|sup|span)>\Z")
+_ISLAND = re.compile(r"<pagesync-node json='([^']*)'\s*/>\Z")
+_BR = "<br />"
+_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]")
+
+
+def inline_from_tokens(
+    tokens: list[Token], source: str, env: dict[str, Any], in_heading: bool = False
+) -> list[Node]:
+    """Return the inline nodes of one inline token's children."""
+    state = _Inline(tokens, source, env)
+    index = 0
+    while index < len(tokens):
+        index = _HANDLERS.get(tokens[index].type, _skip)(state, index)
+    state.flush()
+    return _merge_texts(state.out)
+
+
+class _Inline:
+    """Collect text runs and inline nodes under the current stack of marks."""
+
+    def __init__(self, tokens: list[Token], source: str, env: dict[str, Any]) -> None:
+        self.tokens = tokens
+        self.source = source
+        self.env = env
+        self.stack: list[Node] = []
+        self.out: list[Node] = []
+        self.buffer: list[str] = []
+        self.paired = _pair_html_marks(tokens)
+        self._labels: dict[str, str] | None = None
+
+    def text(self, text: str) -> None:
+        self.buffer.append(text)
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        text = "".join(self.buffer)
+        self.buffer.clear()
+        if text:
+            self.add({"type": "text", "text": text})
+
+    def add(self, node: Node, extra_mark: Node | None = None) -> None:
+        marks = self.stack if extra_mark is None else [*self.stack, extra_mark]
+        if marks:
+            node["marks"] = _ranked(marks)
+        self.out.append(node)
+
+    def node(self, node: Node) -> None:
+        self.flush()
+        self.add(node)
+
+    def push(self, mark: Node) -> None:
+        self.flush()
+        self.stack.append(mark)
+
+    def pop(self, type_name: str) -> None:
+        self.flush()
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i]["type"] == type_name:
+                del self.stack[i]
+                return
+
+    def original_label(self, normalized: str) -> str:
+        """Recover the label as written (markdown-it keeps only its normalised form)."""
+        if self._labels is None:
+            self._labels = {}
+            for match in _LABEL.finditer(self.source):
+                key = _normalize_label(match.group(1))
+                self._labels.setdefault(key, match.group(1))
+        return self._labels.get(normalized, normalized)
+
+
+def _normalize_label(label: str) -> str:
+    return " ".join(label.split()).lower().upper()
+
+
+def _ranked(marks: list[Node]) -> list[Node]:
+    ordered = sorted(marks, key=lambda m: MARK_RANK.get(m["type"], _UNRANKED))
+    return [_copy_mark(m) for m in ordered]
+
+
+def _copy_mark(mark: Node) -> Node:
+    if "attrs" in mark:
+        return {"type": mark["type"], "attrs": dict(mark["attrs"])}
+    return {"type": mark["type"]}
+
+
+def _merge_texts(nodes: list[Node]) -> list[Node]:
+    merged: list[Node] = []
+    for node in nodes:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and node["type"] == "text"
+            and last["type"] == "text"
+            and last.get("marks") == node.get("marks")
+        ):
+            last["text"] += node["text"]
+        else:
+            merged.append(node)
+    return merged
+
+
+def _pair_html_marks(tokens: list[Token]) -> set[int]:
+    """Find the html_inline tags that open and close a mark (``<u>`` ... ``</u>``) in pairs."""
+    paired: set[int] = set()
+    open_tags: list[tuple[str, int]] = []
+    for i, token in enumerate(tokens):
+        if token.type != "html_inline":
+            continue
+        opened = _OPEN_TAG.match(token.content)
+        if opened:
+            open_tags.append((opened.group(1) or "span", i))
+            continue
+        closed = _CLOSE_TAG.match(token.content)
+        if closed and open_tags and open_tags[-1][0] == closed.group(1):
+            paired.update((open_tags.pop()[1], i))
+    return paired
+
+
+def _skip(state: _Inline, i: int) -> int:
+    return i + 1
+
+
+def _text(state: _Inline, i: int) -> int:
+    state.text(state.tokens[i].content)
+    return i + 1
+
+
+def _softbreak(state: _Inline, i: int) -> int:
+    state.text(" ")
+    return i + 1
+
+
+def _hardbreak(state: _Inline, i: int) -> int:
+    state.node({"type": "hardBreak"})
+    return i + 1
+
+
+def _push(type_name: str) -> Callable[[_Inline, int], int]:
+    def handle(state: _Inline, i: int) -> int:
+        state.push({"type": type_name})
+        return i + 1
+
+    return handle
+
+
+def _pop(type_name: str) -> Callable[[_Inline, int], int]:
+    def handle(state: _Inline, i: int) -> int:
+        state.pop(type_name)
+        return i + 1
+
+    return handle
+
+
+def _code_inline(state: _Inline, i: int) -> int:
+    state.flush()
+    state.add({"type": "text", "text": state.tokens[i].content}, {"type": "code"})
+    return i + 1
+
+
+def _link_open(state: _Inline, i: int) -> int:
+    token = state.tokens[i]
+    href = str(token.attrGet("href") or "")
+    nxt = state.tokens[i + 1] if i + 1 < len(state.tokens) else None
+    if nxt is not None and nxt.type == "link_close":
+        state.node({"type": "htmlInline", "attrs": {"html": _empty_link_html(token)}})
+        return i + 2
+    mention = _mention(state, i, href)
+    if mention is not None:
+        state.node(mention)
+        return i + 3
+    attrs = default_attrs("link")
+    attrs["href"] = href
+    title = token.attrGet("title")
+    attrs["title"] = str(title) if title else None
+    label = (token.meta or {}).get("label")
+    if label:
+        attrs["label"] = state.original_label(label)
+    state.push({"type": "link", "attrs": attrs})
+    return i + 1
+
+
+def _empty_link_html(token: Token) -> str:
+    """Write a link without text as raw HTML: a mark cannot exist without text to carry it."""
+    href = html.escape(str(token.attrGet("href") or ""))
+    title = token.attrGet("title")
+    title_attr = f' title="{html.escape(str(title))}"' if title else ""
+    return f'<a href="{href}"{title_attr}></a>'
+
+
+def _mention(state: _Inline, i: int, href: str) -> Node | None:
+    if not href.startswith(MENTION_SCHEME) or i + 2 >= len(state.tokens):
+        return None
+    text, close = state.tokens[i + 1], state.tokens[i + 2]
+    if text.type != "text" or close.type != "link_close" or not text.content.startswith("@"):
+        return None
+    if len(text.content) < 2:
+        return None
+    return {
+        "type": "mention",
+        "attrs": {
+            "id": href[len(MENTION_SCHEME) :],
+            "label": text.content[1:],
+            "mentionSuggestionChar": "@",
+        },
+    }
+
+
+def _image(state: _Inline, i: int) -> int:
+    token = state.tokens[i]
+    alt = _plain_text(token.children or [])
+    title = token.attrGet("title")
+    attrs: Node = {
+        "src": str(token.attrGet("src") or ""),
+        "alt": alt or None,
+        "title": str(title) if title else None,
+    }
+    label = (token.meta or {}).get("label")
+    if label:
+        attrs["label"] = state.original_label(label)
+    state.node({"type": "inlineImage", "attrs": attrs})
+    return i + 1
+
+
+def _plain_text(tokens: list[Token]) -> str:
+    parts: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "text_special", "code_inline"):
+            parts.append(token.content)
+        elif token.type == "image":
+            parts.append(_plain_text(token.children or []))
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _html_inline(state: _Inline, i: int) -> int:
+    content = state.tokens[i].content
+    if i in state.paired:
+        _html_mark(state, content)
+        return i + 1
+    island = _ISLAND.match(content)
+    if island:
+        state.node(_inline_island(island.group(1)))
+    elif content == _BR:
+        state.node({"type": "hardBreak"})
+    else:
+        state.node({"type": "htmlInline", "attrs": {"html": content}})
+    return i + 1
+
+
+def _html_mark(state: _Inline, content: str) -> None:
+    closed = _CLOSE_TAG.match(content)
+    if closed:
+        tag = closed.group(1)
+        if tag == "span":
+            state.flush()
+            state.stack.pop()
+        else:
+            state.pop(_TAG_MARKS[tag])
+        return
+    opened = _OPEN_TAG.match(content)
+    assert opened is not None
+    if opened.group(1):
+        state.push({"type": _TAG_MARKS[opened.group(1)]})
+    else:
+        state.push(_generic_mark(opened.group(2)))
+
+
+def _generic_mark(data: str) -> Node:
+    try:
+        mark = json.loads(html.unescape(data))
+    except ValueError:
+        mark = None
+    if not isinstance(mark, dict) or not isinstance(mark.get("type"), str):
+        return {"type": "textStyle", "attrs": {"color": None}}
+    return mark
+
+
+def _inline_island(data: str) -> Node:
+    try:
+        node = json.loads(html.unescape(data))
+    except ValueError:
+        node = None
+    if not isinstance(node, dict) or not isinstance(node.get("type"), str):
+        return {"type": "htmlInline", "attrs": {"html": f"<{INLINE_ISLAND_TAG} json='{data}'/>"}}
+    return node
+
+
+def _math_inline(state: _Inline, i: int) -> int:
+    state.node({"type": "mathInline", "attrs": {"text": state.tokens[i].content}})
+    return i + 1
+
+
+def _footnote_ref(state: _Inline, i: int) -> int:
+    label = str((state.tokens[i].meta or {}).get("label", ""))
+    state.node({"type": "footnoteReference", "attrs": {"label": label}})
+    return i + 1
+
+
+_HANDLERS: dict[str, Callable[[_Inline, int], int]] = {
+    "text": _text,
+    "text_special": _text,
+    "softbreak": _softbreak,
+    "hardbreak": _hardbreak,
+    "em_open": _push("italic"),
+    "em_close": _pop("italic"),
+    "strong_open": _push("bold"),
+    "strong_close": _pop("bold"),
+    "s_open": _push("strike"),
+    "s_close": _pop("strike"),
+    "link_open": _link_open,
+    "link_close": _pop("link"),
+    "code_inline": _code_inline,
+    "image": _image,
+    "html_inline": _html_inline,
+    "math_inline": _math_inline,
+    "footnote_ref": _footnote_ref,
+}
