@@ -103,3 +103,46 @@ class Sleeps:
 
     def policy(self, retries: int = 5, **changes: Any) -> RetryPolicy:
         return RetryPolicy(retries=retries, sleep=self, jitter=lambda: 1.0, **changes)
+
+
+@dataclass
+class LiveApi:
+    """A real ``pagesync serve`` app on 127.0.0.1 and a vault config pointing at it."""
+
+    url: str
+    token: str
+    scope: dict[str, str]
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _scope_from(dialect: str, fields: dict[str, str]) -> dict[str, str]:
+    """Read the scope ids a dialect's token issuer returned, whatever it calls them."""
+    wanted = {"productive": ("organization",), "raven": ("workspace", "space"), "plate": ()}
+    scope = {}
+    for key in wanted[dialect]:
+        for name in (f"{key}_id", key, f"{key}Id"):
+            if name in fields:
+                scope[key] = fields[name]
+                break
+    return scope
+
+
+def start_api(dialect: str, db_path: str) -> LiveApi | None:
+    """Serve the real app over a fresh SQLite store; None if the dialect is not registered."""
+    from pagesync.server.app import create_app
+    from pagesync.server.dialect import TokenRequest, load_dialects
+    from pagesync.server.store import Store
+
+    dialects = load_dialects()
+    chosen = [d for d in dialects if d.name == dialect]
+    if not chosen:
+        return None
+    store = Store(db_path, dialects)
+    fields = chosen[0].issue_token(store, TokenRequest(role="admin"))
+    url, server, thread = serve(create_app(store, close_store=True))
+    return LiveApi(url, fields["token"], _scope_from(dialect, fields), server, thread)
