@@ -11,6 +11,7 @@ fetches the result pages after the first concurrently.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import math
 from collections.abc import Mapping
@@ -28,7 +29,8 @@ LIST_FIELDS = "title,parent_page_id,root_page_id,position,version_number,updated
 FIELD_KEYS = ("public", "public_uuid", "cover_image_url", "cover_image_meta", "preferences",
               "custom_fields")
 WRITABLE_FIELDS = ("cover_image_url", "cover_image_meta", "preferences", "custom_fields")
-EMPTY_DOC: dict[str, Any] = {"type": "doc", "content": []}
+# The schema wants at least one block: an empty page is one empty paragraph.
+EMPTY_DOC: dict[str, Any] = {"type": "doc", "content": [{"type": "paragraph"}]}
 
 
 def productive_headers(token: str, organization: str) -> dict[str, str]:
@@ -50,7 +52,7 @@ def api_base(url: str) -> str:
 def parse_body(body: object) -> dict[str, Any]:
     """Return the ProseMirror document held in a Productive ``body`` string."""
     if not body:
-        return dict(EMPTY_DOC)
+        return copy.deepcopy(EMPTY_DOC)
     text = body if isinstance(body, str) else json.dumps(body)
     try:
         value = json.loads(text)
@@ -84,7 +86,8 @@ class ProductiveRemote(Remote):
 
     dialect = "productive"
     body_format = "prosemirror"
-    capabilities = Capabilities(reorder=True, move_to_top=True, uploads=False,
+    # Top-level moves need the optional /convert_to_doc route, which not every server has.
+    capabilities = Capabilities(reorder=True, move_to_top=False, uploads=False,
                                 delete_removes_children=True)
 
     def __init__(self, http: HttpClient, *, project: str | None = None,
@@ -193,9 +196,7 @@ class ProductiveRemote(Remote):
                         position: float | None = None) -> RemotePage:
         """Move a page under another (``/move``), or make it a doc (``/convert_to_doc``)."""
         if parent_id is None:
-            response = await self.http.request(
-                "PATCH", f"/pages/{page_id}/convert_to_doc", page_id=page_id)
-            moved = self._page(self._data(json_of(response, page_id), page_id))
+            moved = await self._convert_to_doc(page_id)
         else:
             document = {"data": {"type": "pages",
                                  "attributes": {"target_doc_id": _id_value(parent_id)}}}
@@ -203,6 +204,20 @@ class ProductiveRemote(Remote):
         if position is not None and position != moved.position:
             moved = await self.update_page(page_id, PageDraft(position=position))
         return moved
+
+    async def _convert_to_doc(self, page_id: str) -> RemotePage:
+        """Make a subpage a top-level doc, where the server offers ``convert_to_doc``."""
+        try:
+            response = await self.http.request(
+                "PATCH", f"/pages/{page_id}/convert_to_doc", page_id=page_id)
+        except RemoteError as error:
+            if error.status not in (404, 405):
+                raise
+            raise RemoteError(
+                "this Productive server cannot move a page to the top level "
+                "(no /convert_to_doc); move it under another page instead",
+                error.status, error.url, page_id) from error
+        return self._page(self._data(json_of(response, page_id), page_id))
 
     async def delete_page(self, page_id: str) -> None:
         """Delete a page and its subpages; one already gone counts as deleted."""

@@ -20,7 +20,8 @@ from .http import HttpClient, json_of
 
 API_PREFIX = "/v1"
 MAX_LIMIT = 100
-EMPTY_DOC: dict[str, Any] = {"type": "doc", "content": []}
+# The schema wants at least one block: an empty page is one empty paragraph.
+EMPTY_DOC: dict[str, Any] = {"type": "doc", "content": [{"type": "paragraph"}]}
 FIELD_KEYS = ("slug",)
 
 
