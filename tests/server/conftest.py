@@ -13,6 +13,7 @@ uvicorn server on 127.0.0.1, and token helpers per dialect.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -31,7 +32,7 @@ from sqlalchemy import create_engine, text
 
 from pagesync.server.app import create_app
 from pagesync.server.dialect import TokenRequest, load_dialects
-from pagesync.server.store import Store, database_url
+from pagesync.server.store import Store, database_url, now_ms
 
 POSTGRES_ENV = "PAGESYNC_TEST_POSTGRES_URL"
 BROWSER_ACCEPT = (
@@ -162,3 +163,57 @@ def make_productive_auth(store: Store, **request: Any) -> ProductiveAuth:
 def productive_auth() -> Callable[..., ProductiveAuth]:
     """Return the Productive token maker: ``productive_auth(store, new_scope=True, ...)``."""
     return make_productive_auth
+
+
+@dataclass
+class ProductiveSession:
+    """A live server plus a Productive token: send requests the way the seed's examples do."""
+
+    live: LiveServer
+    auth: ProductiveAuth
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        """Send ``method path`` under /api/v2 with the seed's headers (``headers=`` overrides)."""
+        headers = {**self.auth.headers, **kwargs.pop("headers", {})}
+        content = None if body is None else json.dumps(body)
+        return self.live.client.request(
+            method, f"/api/v2{path}", content=content, headers=headers, **kwargs
+        )
+
+    def create(self, **attributes: Any) -> dict[str, Any]:
+        """Create a page over HTTP and return its resource object."""
+        response = self.request(
+            "POST", "/pages", {"data": {"type": "pages", "attributes": attributes}}
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json()["data"])
+
+    def factory_page(self, title: str, body: str, **values: Any) -> int:
+        """Insert a page like the seed's fixtures (``preferences: {}``, never edited)."""
+        from pagesync.server.productive import PRODUCTIVE_PAGES
+
+        store = self.live.store
+        pages = {
+            k: values.pop(k)
+            for k in ("parent_id", "root_id", "position", "collection")
+            if k in values
+        }
+        with store.engine.begin() as conn:
+            page_id = store.insert_page(
+                conn,
+                scope_id=int(self.auth.organization_id),
+                creator_id=int(self.auth.user_id),
+                title=title,
+                body=body,
+                **pages,
+            )
+            values.setdefault("preferences", "{}")
+            values.setdefault("last_activity_at", now_ms())
+            conn.execute(PRODUCTIVE_PAGES.insert().values(page_id=page_id, **values))
+        return page_id
+
+
+@pytest.fixture
+def productive(live_server: LiveServer) -> ProductiveSession:
+    """Return a session on the live server with a fresh Productive token and organization."""
+    return ProductiveSession(live_server, make_productive_auth(live_server.store))
