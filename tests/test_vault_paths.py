@@ -20,6 +20,8 @@ from pagesync.vault_paths import (
     resolve_href,
     safe_join,
     slug_for_title,
+    to_local_links,
+    to_remote_links,
     unique_name,
 )
 
@@ -232,3 +234,31 @@ def test_any_siblings_get_unique_paths_inside_the_root(titles: list[str]) -> Non
         joined = safe_join("/vault", path)
         assert PurePosixPath("/vault") in joined.parents
         assert all(len(part.encode()) <= MAX_NAME_BYTES + 3 for part in joined.parts[2:])
+
+
+def test_links_round_trip_between_relative_paths_and_page_links() -> None:
+    def page_link(page_id: str) -> str:
+        return f"https://wiki/pages/{page_id}"
+
+    def parse(href: str) -> str | None:
+        prefix = "https://wiki/pages/"
+        return href.removeprefix(prefix) if href.startswith(prefix) else None
+
+    def linked(href: str) -> dict[str, object]:
+        mark = {"type": "link", "attrs": {"href": href}}
+        return {"type": "doc", "content": [{"type": "paragraph", "content": [
+            {"type": "text", "text": "x", "marks": [mark]}]}]}
+
+    def href_of(doc: dict[str, object]) -> str:
+        return doc["content"][0]["content"][0]["marks"][0]["attrs"]["href"]  # type: ignore
+
+    paths = {"7": "guides/install.md", "8": "index-page.md"}
+    ids = {path: pid for pid, path in paths.items()}
+    local = linked("../index-page.md#top")
+    remote = to_remote_links(local, "guides/install.md", ids, page_link)
+    assert href_of(remote) == "https://wiki/pages/8#top"
+    back = to_local_links(remote, "guides/install.md", paths, parse)
+    assert href_of(back) == "../index-page.md#top"
+    assert href_of(to_remote_links(linked("missing.md"), "a.md", ids, page_link)) == "missing.md"
+    unknown = linked("https://wiki/pages/99")
+    assert href_of(to_local_links(unknown, "a.md", paths, parse)) == "https://wiki/pages/99"

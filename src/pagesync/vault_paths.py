@@ -365,3 +365,39 @@ def map_links(doc: Doc, fn: HrefMap, *, images: HrefMap | None = None) -> Doc:
     if isinstance(node.get("content"), list):
         node["content"] = [map_links(child, fn, images=images) for child in node["content"]]
     return node
+
+
+def to_remote_links(doc: Doc, from_path: str, ids_by_path: Mapping[str, str],
+                    page_link: Callable[[str], str]) -> Doc:
+    """Return ``doc`` (read from the file ``from_path``) with links to vault pages made page links.
+
+    ``ids_by_path`` maps vault paths to remote ids; ``page_link`` is the remote's
+    :meth:`~pagesync.remote.base.Remote.page_link`. Links to files that are not known pages,
+    and every other link, are left as they are. Fragments are kept.
+    """
+
+    def rewrite(href: str) -> str | None:
+        target = resolve_href(from_path, href)
+        if target is None or target[0] not in ids_by_path:
+            return None
+        link = page_link(ids_by_path[target[0]])
+        return f"{link}#{target[1]}" if target[1] else link
+
+    return map_links(doc, rewrite)
+
+
+def to_local_links(doc: Doc, from_path: str, paths_by_id: Mapping[str, str],
+                   parse_page_link: Callable[[str], str | None]) -> Doc:
+    """Return ``doc`` (to be written at ``from_path``) with page links made relative ``.md`` links.
+
+    ``parse_page_link`` is the remote's; a link to a page not in ``paths_by_id`` stays remote.
+    """
+
+    def rewrite(href: str) -> str | None:
+        link, _, fragment = href.partition("#")
+        page_id = parse_page_link(link)
+        if page_id is None or page_id not in paths_by_id:
+            return None
+        return relative_href(from_path, paths_by_id[page_id], fragment)
+
+    return map_links(doc, rewrite)
