@@ -1,0 +1,628 @@
+"""Convert block nodes between the canonical document and Plate elements, lists included.
+
+One writer per canonical block type (``_WRITERS``) and one reader per Plate element type
+(``_READERS``). Lists follow Plate's indent model: a canonical list flattens into ``p`` elements
+with ``indent`` (the depth, from 1), ``listStyleType`` (``disc``, ``decimal``, ``todo`` or another
+CSS list style), ``listStart`` and ``checked``; the later blocks of an item sit at ``indent + 1``
+without ``listStyleType``. Reading rebuilds the tree with one pass over the flat run: an item owns
+the elements after it that are indented deeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .plate_inline import inline_from_plate, inline_to_plate
+from .plate_props import (
+    BLOCK_SLOTS,
+    UNSET,
+    Json,
+    attrs_to_props,
+    carrier_to_plate,
+    is_node_carrier,
+    node_from_plate,
+    pm_of,
+    with_pm,
+)
+
+TRANSIENT_ELEMENTS = frozenset({"aiChat"})
+VOID = [{"text": ""}]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Where blocks sit: the ``indent`` of plain blocks and the ``indent`` of list items."""
+
+    indent: int
+    depth: int
+
+    def inside_item(self, depth: int) -> Ctx:
+        """Return the context of the later blocks of an item at ``depth``."""
+        return Ctx(depth + 1, depth + 1)
+
+
+TOP = Ctx(0, 1)
+_FOOTNOTE_SLOTS = {"label": "identifier"}
+
+# ------------------------------------------------------------------ canonical -> Plate
+
+
+def _start(node: Json, plate_type: str, slots: dict[str, str], base: Json) -> Json:
+    """Begin a Plate element: ``base`` props, then slot attrs; leftovers go to ``pm``."""
+    element: Json = {"type": plate_type, **base}
+    left = attrs_to_props(node, {**BLOCK_SLOTS, **slots}, element)
+    return with_pm(element, {"attrs": left, "marks": node.get("marks")})
+
+
+def _base(ctx: Ctx) -> Json:
+    return {"indent": ctx.indent} if ctx.indent else {}
+
+
+def _paragraph(node: Json, ctx: Ctx, base: Json | None = None) -> Json:
+    element = _start(node, "p", {}, _base(ctx) if base is None else base)
+    children = inline_to_plate(node.get("content", []))
+    if len(children) == 1 and children[0].get("rawHtml"):
+        element["pm"] = {**element.get("pm", {}), "paragraph": True}  # not an HTML block
+    element["children"] = children
+    return element
+
+
+def _heading(node: Json, ctx: Ctx) -> Json:
+    level = (node.get("attrs") or {}).get("level", 1)
+    if level not in range(1, 7):
+        return carrier_to_plate(node)
+    element = _start(node, f"h{level}", {"level": "$level"}, _base(ctx))
+    element.pop("$level", None)
+    element["children"] = inline_to_plate(node.get("content", []))
+    return element
+
+
+def _container(node: Json, plate_type: str, slots: dict[str, str], ctx: Ctx) -> Json:
+    element = _start(node, plate_type, slots, _base(ctx))
+    content = node.get("content", [])
+    if element.pop("$inline", False) and len(content) == 1:
+        element["children"] = inline_to_plate(content[0].get("content", []))
+    else:
+        element["children"] = blocks_to_plate(content, TOP)
+    return element
+
+
+def _code_block(node: Json, ctx: Ctx) -> Json:
+    element = _start(node, "code_block", {"language": "lang"}, _base(ctx))
+    text = "".join(child.get("text", "") for child in node.get("content", []))
+    line_props = element.pop("$lines", None) or []
+    lines: list[Json] = []
+    for i, line in enumerate(text.split("\n")):
+        props = line_props[i] if i < len(line_props) else {}
+        lines.append({"type": "code_line", **props, "children": [{"text": line}]})
+    element["children"] = lines
+    return element
+
+
+def _image(node: Json, ctx: Ctx) -> Json:
+    slots = {"src": "url", "title": "title", "width": "width", "alt": "$alt"}
+    element = _start(node, "img", slots, _base(ctx))
+    alt = element.pop("$alt", None)
+    if isinstance(alt, str) and "caption" not in element:
+        element["caption"] = [{"text": alt}]
+    element["children"] = VOID
+    return element
+
+
+def _void(plate_type: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]:
+    def write(node: Json, ctx: Ctx) -> Json:
+        return {**_start(node, plate_type, slots, _base(ctx)), "children": VOID}
+
+    return write
+
+
+def _html_block(node: Json, ctx: Ctx) -> Json:
+    html = (node.get("attrs") or {}).get("html")
+    if not isinstance(html, str) or not html:
+        return carrier_to_plate(node)
+    element = _start(node, "p", {"html": "$html"}, _base(ctx))
+    element.pop("$html", None)
+    element["children"] = [{"text": html, "rawHtml": True}]
+    return element
+
+
+def _table(node: Json, ctx: Ctx) -> Json:
+    element = _start(node, "table", {}, _base(ctx))
+    element["children"] = [_row(row) for row in node.get("content", [])]
+    return element
+
+
+def _row(row: Json) -> Json:
+    if row.get("type") != "tableRow":
+        return _block_to_plate(row, TOP)
+    element = _start(row, "tr", {}, {})
+    element["children"] = [_cell(cell) for cell in row.get("content", [])]
+    return element
+
+
+_CELL_TYPES = {"tableHeader": "th", "tableCell": "td"}
+_CELL_SLOTS = {"colspan": "colSpan", "rowspan": "rowSpan"}
+
+
+def _cell(cell: Json) -> Json:
+    if cell.get("type") not in _CELL_TYPES:
+        return _block_to_plate(cell, TOP)
+    element = _start(cell, _CELL_TYPES[cell["type"]], _CELL_SLOTS, {})
+    element["children"] = blocks_to_plate(cell.get("content", []), TOP)
+    return element
+
+
+def _plate_element(node: Json, ctx: Ctx) -> Json:
+    element = (node.get("attrs") or {}).get("element")
+    if isinstance(element, dict) and set(node) == {"type", "attrs"}:
+        return element
+    return carrier_to_plate(node)
+
+
+_WRITERS: dict[str, Callable[[Json, Ctx], Json]] = {
+    "paragraph": _paragraph,
+    "heading": _heading,
+    "blockquote": lambda node, ctx: _container(node, "blockquote", {}, ctx),
+    "callout": lambda node, ctx: _container(node, "callout", {"type": "variant"}, ctx),
+    "codeBlock": _code_block,
+    "horizontalRule": _void("hr", {}),
+    "image": _image,
+    "mathBlock": _void("equation", {"text": "texExpression"}),
+    "htmlBlock": _html_block,
+    "table": _table,
+    "plateElement": _plate_element,
+}
+
+
+def _block_to_plate(node: Json, ctx: Ctx) -> Json:
+    writer = _WRITERS.get(node["type"])
+    if writer is not None:
+        return writer(node, ctx)
+    element = carrier_to_plate(node)
+    return {**_base(ctx), **element} if ctx.indent else element
+
+
+def _footnotes(node: Json) -> list[Json]:
+    if set(node) - {"type", "content"}:
+        return [carrier_to_plate(node)]
+    return [
+        _container(note, "footnoteDefinition", _FOOTNOTE_SLOTS, TOP)
+        if note.get("type") == "footnote"
+        else carrier_to_plate(note)
+        for note in node.get("content", [])
+    ]
+
+
+def blocks_to_plate(nodes: list[Json], ctx: Ctx) -> list[Json]:
+    """Convert canonical block nodes to Plate elements, flattening lists."""
+    out: list[Json] = []
+    previous: str | None = None
+    for node in nodes:
+        kind = node.get("type")
+        if kind in _LIST_WRITERS:
+            style = _list_style(node)
+            out.extend(_list_to_plate(node, ctx, new_list=style == previous))
+            previous = style
+            continue
+        previous = None
+        if kind == "footnotes" and ctx == TOP:
+            out.extend(_footnotes(node))
+        else:
+            out.append(_block_to_plate(node, ctx))
+    return out
+
+
+# lists: canonical type -> (Plate style, item type)
+_LIST_WRITERS = {
+    "bulletList": ("disc", "listItem"),
+    "orderedList": ("decimal", "listItem"),
+    "taskList": ("todo", "taskItem"),
+}
+_ORDERED_STYLES = {
+    None: "decimal",
+    "a": "lower-alpha",
+    "A": "upper-alpha",
+    "i": "lower-roman",
+    "I": "upper-roman",
+}
+_STYLE_TYPES = {style: kind for kind, style in _ORDERED_STYLES.items()}
+
+
+def _list_style(node: Json) -> str:
+    attrs = node.get("attrs") or {}
+    if node["type"] == "orderedList":
+        return _ORDERED_STYLES.get(attrs.get("type"), "decimal")
+    plate = attrs.get("plate")
+    style = plate.get("listStyleType") if isinstance(plate, dict) else None
+    return style if isinstance(style, str) else _LIST_WRITERS[node["type"]][0]
+
+
+def _list_props(node: Json) -> tuple[int, Json]:
+    """Return the start number and the list attrs Plate has no place for."""
+    attrs = node.get("attrs") or {}
+    scratch: Json = {}
+    slots = {"start": "$start"}
+    if attrs.get("type") in _ORDERED_STYLES:
+        slots["type"] = "$type"
+    left = attrs_to_props(node, slots, scratch)
+    start = scratch.pop("$start", 1)
+    scratch.pop("$type", None)
+    scratch.pop("listStyleType", None)
+    if scratch:
+        left["plate"] = scratch
+    return (start if isinstance(start, int) else 1), left
+
+
+def _list_to_plate(node: Json, ctx: Ctx, new_list: bool) -> list[Json]:
+    style = _list_style(node)
+    item_type = _LIST_WRITERS[node["type"]][1]
+    items = node.get("content", [])
+    if not items or any(not _is_item_node(item, item_type) for item in items):
+        return [_block_to_plate_carrier(node, ctx)]
+    start, left = _list_props(node)
+    out: list[Json] = []
+    for i, item in enumerate(items):
+        base: Json = {"indent": ctx.depth, "listStyleType": style}
+        if node["type"] == "orderedList":
+            base["listStart"] = start + i
+            if i == 0 and start > 1:
+                base["listRestartPolite"] = start
+        item_left = dict(item.get("attrs") or {})
+        checked = item_left.pop("checked", UNSET if item_type == "taskItem" else None)
+        if checked == UNSET:
+            item_left["checked"] = UNSET
+        elif checked is not None:
+            base["checked"] = checked
+        first = _paragraph(item["content"][0], ctx, base)
+        pm = dict(first.get("pm", {}))
+        if i == 0 and (left or new_list):
+            pm["list"] = left
+        if item_left:
+            pm["item"] = item_left
+        if pm:
+            first["pm"] = pm
+        out.append(first)
+        out.extend(blocks_to_plate(item["content"][1:], ctx.inside_item(ctx.depth)))
+    return out
+
+
+def _is_item_node(item: Json, item_type: str) -> bool:
+    content = item.get("content") or []
+    return (
+        item.get("type") == item_type
+        and set(item) <= {"type", "attrs", "content"}
+        and bool(content)
+        and content[0].get("type") == "paragraph"
+    )
+
+
+def _block_to_plate_carrier(node: Json, ctx: Ctx) -> Json:
+    element = carrier_to_plate(node)
+    return {**_base(ctx), **element} if ctx.indent else element
+
+
+# ------------------------------------------------------------------ Plate -> canonical
+
+
+def _indent_of(element: Json) -> int:
+    indent = element.get("indent")
+    return indent if isinstance(indent, int) and not isinstance(indent, bool) else 0
+
+
+def _used(element: Json, ctx: Ctx) -> tuple[str, ...]:
+    """Return the ``indent`` prop when it is the one this context writes anyway."""
+    if ctx.indent and element.get("indent") == ctx.indent:
+        return ("indent",)
+    return ()
+
+
+def _read_with_children(
+    element: Json, canonical: str, slots: dict[str, str], ctx: Ctx, used: tuple[str, ...] = ()
+) -> Json:
+    return node_from_plate(element, canonical, {**BLOCK_SLOTS, **slots}, _used(element, ctx) + used)
+
+
+def _read_paragraph(element: Json, ctx: Ctx) -> Json:
+    children = element.get("children", [])
+    pm = pm_of(element) or {}
+    if _is_html_block(children) and not pm.get("paragraph"):
+        node = _read_with_children(element, "htmlBlock", {}, ctx)
+        node.setdefault("attrs", {})["html"] = children[0]["text"]
+        return node
+    node = _read_with_children(element, "paragraph", {}, ctx)
+    content = inline_from_plate(children)
+    if content:
+        node["content"] = content
+    return node
+
+
+def _is_html_block(children: list[Any]) -> bool:
+    return (
+        len(children) == 1
+        and isinstance(children[0], dict)
+        and set(children[0]) == {"text", "rawHtml"}
+        and children[0]["rawHtml"] is True
+        and bool(children[0]["text"])
+    )
+
+
+def _read_heading(element: Json, ctx: Ctx) -> Json:
+    node = _read_with_children(element, "heading", {}, ctx)
+    node.setdefault("attrs", {})["level"] = int(element["type"][1])
+    content = inline_from_plate(element.get("children", []))
+    if content:
+        node["content"] = content
+    return node
+
+
+def _has_inline_children(children: list[Any]) -> bool:
+    return any(isinstance(c, dict) and "text" in c for c in children)
+
+
+def _read_container(canonical: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]:
+    def read(element: Json, ctx: Ctx) -> Json:
+        node = _read_with_children(element, canonical, slots, ctx)
+        children = element.get("children", [])
+        if _has_inline_children(children):
+            paragraph: Json = {"type": "paragraph"}
+            content = inline_from_plate(children)
+            if content:
+                paragraph["content"] = content
+            node.setdefault("attrs", {}).setdefault("plate", {})["$inline"] = True
+            node["content"] = [paragraph]
+        else:
+            node["content"] = read_blocks(children, TOP)
+        return node
+
+    return read
+
+
+def read_footnote(element: Json) -> Json:
+    """Convert a ``footnoteDefinition`` from the run that ends a value."""
+    return _read_container("footnote", _FOOTNOTE_SLOTS)(element, TOP)
+
+
+def _read_code_block(element: Json, ctx: Ctx) -> Json:
+    lines = element.get("children", [])
+    if not all(_is_code_line(line) for line in lines):
+        return _opaque(element, ctx)
+    node = _read_with_children(element, "codeBlock", {"language": "lang"}, ctx)
+    props = [{k: v for k, v in line.items() if k not in ("type", "children")} for line in lines]
+    if any(props):
+        node.setdefault("attrs", {}).setdefault("plate", {})["$lines"] = props
+    text = "\n".join(line["children"][0]["text"] for line in lines)
+    if text:
+        node["content"] = [{"type": "text", "text": text}]
+    return node
+
+
+def _is_code_line(line: Any) -> bool:
+    if not isinstance(line, dict) or line.get("type") != "code_line":
+        return False
+    children = line.get("children")
+    return (
+        isinstance(children, list)
+        and len(children) == 1
+        and isinstance(children[0], dict)
+        and set(children[0]) == {"text"}
+        and isinstance(children[0]["text"], str)
+    )
+
+
+def _read_image(element: Json, ctx: Ctx) -> Json:
+    caption = element.get("caption")
+    simple = (
+        isinstance(caption, list)
+        and len(caption) == 1
+        and isinstance(caption[0], dict)
+        and set(caption[0]) == {"text"}
+    )
+    slots = {"src": "url", "title": "title", "width": "width"}
+    node = _read_with_children(element, "image", slots, ctx, ("caption",) if simple else ())
+    if simple:
+        node.setdefault("attrs", {})["alt"] = caption[0]["text"]  # type: ignore[index]
+    return node
+
+
+def _read_void(canonical: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]:
+    def read(element: Json, ctx: Ctx) -> Json:
+        return _read_with_children(element, canonical, slots, ctx)
+
+    return read
+
+
+def _read_table(element: Json, ctx: Ctx) -> Json:
+    node = _read_with_children(element, "table", {}, ctx)
+    node["content"] = [_read_row(row) for row in element.get("children", [])]
+    return node
+
+
+def _read_row(row: Any) -> Json:
+    if not isinstance(row, dict) or row.get("type") != "tr" or is_node_carrier(row):
+        return read_block(row, TOP) or _opaque(row, TOP)
+    node = node_from_plate(row, "tableRow", BLOCK_SLOTS)
+    node["content"] = [_read_cell(cell) for cell in row.get("children", [])]
+    return node
+
+
+_CELL_READ = {"th": "tableHeader", "td": "tableCell"}
+
+
+def _read_cell(cell: Any) -> Json:
+    if not isinstance(cell, dict) or cell.get("type") not in _CELL_READ or is_node_carrier(cell):
+        return read_block(cell, TOP) or _opaque(cell, TOP)
+    node = node_from_plate(cell, _CELL_READ[cell["type"]], {**BLOCK_SLOTS, **_CELL_SLOTS})
+    node["content"] = read_blocks(cell.get("children", []), TOP)
+    return node
+
+
+def _opaque(element: Json, ctx: Ctx) -> Json:
+    return {"type": "plateElement", "attrs": {"element": element}}
+
+
+_READERS: dict[str, Callable[[Json, Ctx], Json]] = {
+    "p": _read_paragraph,
+    **{f"h{n}": _read_heading for n in range(1, 7)},
+    "blockquote": _read_container("blockquote", {}),
+    "callout": _read_container("callout", {"type": "variant"}),
+    "code_block": _read_code_block,
+    "hr": _read_void("horizontalRule", {}),
+    "img": _read_image,
+    "equation": _read_void("mathBlock", {"text": "texExpression"}),
+    "table": _read_table,
+}
+
+
+def read_block(element: Any, ctx: Ctx) -> Json | None:
+    """Convert one Plate block element (``None`` for transient elements Plate never saves)."""
+    if not isinstance(element, dict):
+        return None
+    if is_node_carrier(element):
+        return _carried(element, ctx)
+    kind = element.get("type")
+    if kind in TRANSIENT_ELEMENTS:
+        return None
+    reader = _READERS.get(kind) if isinstance(kind, str) else None
+    return reader(element, ctx) if reader else _opaque(element, ctx)
+
+
+def _carried(element: Json, ctx: Ctx) -> Json:
+    rest = {k for k in element if k not in ("type", "pm", "children")}
+    if rest == ({"indent"} if ctx.indent else set()) and element.get("indent", 0) == ctx.indent:
+        node: Json = element["pm"]
+        return node
+    return _opaque(element, ctx)
+
+
+def read_blocks(elements: list[Any], ctx: Ctx, lo: int = 0, hi: int | None = None) -> list[Json]:
+    """Convert a run of Plate block elements, rebuilding lists from their indents."""
+    hi = len(elements) if hi is None else hi
+    out: list[Json] = []
+    i = lo
+    while i < hi:
+        if _is_item(elements[i], ctx.depth):
+            node, i = _read_list(elements, i, hi, ctx.depth)
+            out.append(node)
+            continue
+        node_or_none = read_block(elements[i], ctx)
+        if node_or_none is not None:
+            out.append(node_or_none)
+        i += 1
+    return out
+
+
+def _is_item(element: Any, depth: int) -> bool:
+    return (
+        isinstance(element, dict)
+        and element.get("type") == "p"
+        and isinstance(element.get("listStyleType"), str)
+        and _indent_of(element) == depth
+        and not is_node_carrier(element)
+    )
+
+
+def _style_list(style: str) -> tuple[str, str]:
+    """Return (canonical list type, item type) for a ``listStyleType``."""
+    if style == "todo":
+        return "taskList", "taskItem"
+    if style in _STYLE_TYPES:
+        return "orderedList", "listItem"
+    return "bulletList", "listItem"
+
+
+def _list_node(first: Json, kind: str, style: str) -> tuple[Json, int]:
+    """Start the canonical list an item begins; return it and its start number."""
+    node: Json = {"type": kind}
+    attrs: Json = {}
+    start = first.get("listStart", 1)
+    start = start if isinstance(start, int) and not isinstance(start, bool) else 1
+    if kind == "orderedList":
+        attrs = {"start": start, "type": _STYLE_TYPES[style]}
+    elif kind == "bulletList" and style != "disc":
+        attrs["plate"] = {"listStyleType": style}
+    for key, value in ((pm_of(first) or {}).get("list") or {}).items():
+        if value == UNSET:
+            attrs.pop(key, None)
+        else:
+            attrs[key] = value
+    if attrs:
+        node["attrs"] = attrs
+    return node, start
+
+
+def _read_list(elements: list[Any], i: int, hi: int, depth: int) -> tuple[Json, int]:
+    first = elements[i]
+    style = first["listStyleType"]
+    kind, item_type = _style_list(style)
+    node, start = _list_node(first, kind, style)
+    items: list[Json] = []
+    j = i
+    while j < hi and _continues(elements[j], depth, style, j == i):
+        k = j + 1
+        while k < hi and isinstance(elements[k], dict) and _indent_of(elements[k]) > depth:
+            k += 1
+        item = _read_item(elements[j], item_type, start + len(items), len(items) == 0, start)
+        item["content"].extend(read_blocks(elements, Ctx(depth + 1, depth + 1), j + 1, k))
+        items.append(item)
+        j = k
+    node["content"] = items
+    return node, j
+
+
+def _continues(element: Any, depth: int, style: str, first: bool) -> bool:
+    if not _is_item(element, depth) or element["listStyleType"] != style:
+        return False
+    return first or "list" not in (pm_of(element) or {})
+
+
+def _read_item(element: Json, item_type: str, number: int, first: bool, start: int) -> Json:
+    """Convert the first element of an item; the caller appends the item's later blocks."""
+    props = dict(element)
+    plate: Json = {}
+    props.pop("indent")
+    style = props.pop("listStyleType")
+    if style in _STYLE_TYPES:
+        _expect(props, plate, "listStart", number)
+        if first and start > 1:
+            _expect(props, plate, "listRestartPolite", start)
+    item: Json = {"type": item_type}
+    attrs: Json = {}
+    checked = props.pop("checked", UNSET)
+    if item_type == "taskItem":
+        attrs["checked"] = checked if isinstance(checked, bool) else False
+        if not isinstance(checked, bool):
+            plate["checked"] = checked
+    elif checked != UNSET:
+        attrs["checked"] = checked
+    pm = dict(pm_of(props) or {})
+    pm.pop("list", None)
+    for key, value in (pm.pop("item", None) or {}).items():
+        if value == UNSET:
+            attrs.pop(key, None)
+        else:
+            attrs[key] = value
+    _set_pm(props, pm)
+    paragraph = _read_paragraph(props, TOP)
+    if plate:
+        paragraph.setdefault("attrs", {}).setdefault("plate", {}).update(plate)
+    if attrs:
+        item["attrs"] = attrs
+    item["content"] = [paragraph]
+    return item
+
+
+def _set_pm(props: Json, pm: Json) -> None:
+    if pm:
+        props["pm"] = pm
+    else:
+        props.pop("pm", None)
+
+
+def _expect(props: Json, plate: Json, key: str, value: int) -> None:
+    """Consume a list prop the writer regenerates; keep it when it says something else."""
+    if props.get(key) == value:
+        del props[key]
+    elif key not in props:
+        plate[key] = UNSET
