@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from pagesync.errors import DocumentError
@@ -137,21 +138,11 @@ def _inline(builder: _Builder, token: Token) -> None:
 
 def _fill_inline(builder: _Builder, token: Token, children: list[Token]) -> None:
     top = builder.top
-    if _is_empty_marker(top, children):
+    if top["type"] == "paragraph" and token.content == _NBSP_ONLY:
         return
     content = inline_from_tokens(children, token.content, builder.env, top["type"] == "heading")
     if content:
         top["content"] = content
-
-
-def _is_empty_marker(top: Node, children: list[Token]) -> bool:
-    """Tell whether a paragraph holds only ``&nbsp;``: the Markdown of an empty paragraph."""
-    return (
-        top["type"] == "paragraph"
-        and len(children) == 1
-        and children[0].type == "text_special"
-        and children[0].markup == _NBSP_ONLY
-    )
 
 
 def _finish_paragraph(builder: _Builder, node: Node, loose: bool) -> Node:
@@ -223,8 +214,8 @@ def needs_loose(node: Node) -> bool:
 
 
 def _item_needs_loose(blocks: list[Node]) -> bool:
-    for before, after in zip(blocks, blocks[1:], strict=False):
-        if before["type"] != "paragraph":
+    for i, (before, after) in enumerate(zip(blocks, blocks[1:], strict=False)):
+        if before["type"] != "paragraph" or (i == 0 and not before.get("content")):
             continue
         kind = after["type"]
         if kind in ("paragraph", "image", "htmlBlock", "mathBlock") or (
@@ -250,7 +241,7 @@ def _cell_attrs(token: Token) -> Node:
 
 
 def _code(builder: _Builder, token: Token) -> None:
-    info = token.info.strip() if token.type == "fence" else ""
+    info = unescapeAll(token.info).strip() if token.type == "fence" else ""
     if info == ISLAND_INFO:
         builder.leaf(_island(token))
         return

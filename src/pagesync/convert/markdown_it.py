@@ -14,6 +14,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -93,13 +94,17 @@ def get_parser() -> MarkdownIt:
     """Return the shared, fully configured parser (built on first use)."""
     md = MarkdownIt("commonmark", {"store_labels": True, "tasklists": True, "html": True})
     md.enable(["table", "strikethrough"])
-    md.disable("text_join")
     md.use(footnote_plugin, inline=False)
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False)
     md.use(gfm_autolink_plugin)
     md.use(container_plugin, name="callout", validate=_callout_validate)
     md.block.ruler.before("paragraph", ATTRS_TOKEN, _attrs_rule)
+    md.add_render_rule(ATTRS_TOKEN, _render_nothing)
     return md
+
+
+def _render_nothing(self: Any, tokens: list[Token], idx: int, *_: Any) -> str:
+    return ""
 
 
 def render_html(text: str) -> str:

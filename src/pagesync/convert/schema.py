@@ -243,7 +243,7 @@ class _Walker:
     def text(self, node: dict[str, Any], path: str) -> None:
         text = node.get("text")
         if not isinstance(text, str) or not text:
-            raise self.fail("a text node needs a non-empty string \"text\"", path)
+            raise self.fail('a text node needs a non-empty string "text"', path)
         if "content" in node:
             raise self.fail("a text node cannot have content", path)
         self.marks(node.get("marks", []), path)

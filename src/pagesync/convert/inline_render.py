@@ -1,0 +1,355 @@
+"""Render canonical inline content (text with marks, inline nodes) as Markdown.
+
+Marks become delimiters around runs of inline nodes. A mark that is already open stays open
+while it continues; new marks open outermost-first by how far they reach, so ``link`` is never
+closed and reopened inside its own text. Marks and nodes Markdown cannot write become raw-HTML
+islands: ``<span data-mark='{json}'>...</span>`` and ``<pagesync-node json='{json}'/>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .escape import escape_text, escape_title, escape_url
+from .inline_parse import INLINE_ISLAND_TAG, MENTION_SCHEME
+from .schema import MARK_RANK, default_attrs
+
+Node = dict[str, Any]
+MarkKey = tuple[Any, int]
+
+HTML_NEWLINE = "\x00"
+_UNRANKED = len(MARK_RANK)
+_NEST_ORDER = {
+    name: i
+    for i, name in enumerate(dict.fromkeys(("link", "italic", "bold", "strike", *MARK_RANK)))
+}
+_EXPEL = frozenset({"bold", "italic", "strike"})
+_SIMPLE_DELIMS = {
+    "bold": ("**", "**"),
+    "italic": ("*", "*"),
+    "strike": ("~~", "~~"),
+    "underline": ("<u>", "</u>"),
+    "highlight": ("<mark>", "</mark>"),
+    "subscript": ("<sub>", "</sub>"),
+    "superscript": ("<sup>", "</sup>"),
+}
+_LINK_DEFAULTS = default_attrs("link")
+_LINK_KEYS = frozenset({*_LINK_DEFAULTS, "label"})
+_AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9.+-]{1,31}:[^<>\x00-\x20]*\Z")
+_EMAIL = re.compile(
+    r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z"
+)
+_MENTION_ID = re.compile(r"[\w.:-]+\Z")
+_FOOTNOTE_LABEL = re.compile(r"[^\s\[\]^]+\Z")
+_BACKTICKS = re.compile(r"`+")
+
+
+@dataclass
+class References:
+    """Collect the reference definitions that reference-style links use."""
+
+    by_label: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+
+    def use(self, label: str, href: str, title: str | None) -> bool:
+        """Register a definition; return False when the label already means something else."""
+        key = " ".join(label.split()).lower()
+        known = self.by_label.get(key)
+        if known is None:
+            self.by_label[key] = (label, href, title)
+            return True
+        return known[1:] == (href, title)
+
+    def render(self) -> str:
+        """Write the definitions, one per line, in first-use order."""
+        lines = []
+        for label, href, title in self.by_label.values():
+            suffix = f" {escape_title(title)}" if title is not None else ""
+            lines.append(f"[{label}]: {escape_url(href) or '<>'}{suffix}")
+        return "\n".join(lines)
+
+
+def render_inline(nodes: list[Node], refs: References, mode: str = "paragraph") -> str:
+    """Render inline nodes; ``mode`` is ``paragraph``, ``heading`` or ``table``."""
+    return _InlineWriter(nodes, refs, mode).run()
+
+
+def island_html(node: Node) -> str:
+    """Write an inline node that Markdown cannot express as a raw-HTML island."""
+    data = {k: v for k, v in node.items() if k != "marks"}
+    return f"<{INLINE_ISLAND_TAG} json='{_attr_json(data)}'/>"
+
+
+def _attr_json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "&amp;").replace("'", "&#39;")
+
+
+def _mark_key(mark: Node) -> Any:
+    attrs = mark.get("attrs")
+    if not attrs:
+        return mark["type"]
+    return (mark["type"], json.dumps(attrs, sort_keys=True))
+
+
+class _InlineWriter:
+    """Write one run of inline nodes, tracking the open marks."""
+
+    def __init__(self, nodes: list[Node], refs: References, mode: str) -> None:
+        self.nodes = nodes
+        self.refs = refs
+        self.mode = mode
+        self.out: list[str] = []
+        self.stack: list[tuple[MarkKey, Node, str]] = []
+        self.keys = [_keys_of(node) for node in nodes]
+        self.extents = _extents(self.keys)
+        self.last_text = -1
+
+    def run(self) -> str:
+        last_content = _last_non_break(self.nodes)
+        for i, node in enumerate(self.nodes):
+            self.step(i, node, trailing_break=i > last_content)
+        self.close_to(0)
+        return "".join(self.out)
+
+    def step(self, i: int, node: Node, trailing_break: bool) -> None:
+        keys = self.keys[i]
+        wanted = {k for k, _ in keys}
+        keep = 0
+        while keep < len(self.stack) and self.stack[keep][0] in wanted:
+            keep += 1
+        self.close_to(keep)
+        opened = {entry[0] for entry in self.stack}
+        new = [(k, m) for k, m in keys if k not in opened]
+        extent = self.extents[i]
+        new.sort(key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED)))
+        if self.try_autolink(node, new, extent):
+            return
+        piece, is_text = self.leaf(node, trailing_break)
+        if is_text and new and piece.strip(" \t") == "":
+            new = [(k, m) for k, m in new if m["type"] not in _EXPEL]
+        if is_text and any(m["type"] in _EXPEL for _, m in new):
+            stripped = piece.lstrip(" \t")
+            self.out.append(piece[: len(piece) - len(stripped)])
+            piece = stripped
+        for key, mark in new:
+            self.open_mark(key, mark)
+        self.out.append(piece)
+        self.last_text = len(self.out) - 1 if is_text else -1
+
+    def open_mark(self, key: MarkKey, mark: Node) -> None:
+        if mark["type"] == "link" and _is_plain_link(mark):
+            self.escape_bang()
+            self.out.append("[")
+            self.stack.append((key, mark, self.link_close(mark["attrs"])))
+            return
+        delims = _SIMPLE_DELIMS.get(mark["type"]) if not mark.get("attrs") else None
+        if delims == ("*", "*") and self.out and self.out[-1].endswith("*"):
+            delims = ("*", "*") if self.before_stars().isalnum() else ("_", "_")
+        if delims is None:
+            delims = (f"<span data-mark='{_attr_json(mark)}'>", "</span>")
+        self.out.append(delims[0])
+        self.stack.append((key, mark, delims[1]))
+
+    def before_stars(self) -> str:
+        """Return the character before the run of ``*`` that ends the output so far."""
+        for piece in reversed(self.out):
+            stripped = piece.rstrip("*")
+            if stripped:
+                return stripped[-1]
+        return ""
+
+    def escape_bang(self) -> None:
+        if self.out and self.out[-1].endswith("!"):
+            self.out[-1] = self.out[-1][:-1] + "\\!"
+
+    def link_close(self, attrs: Node) -> str:
+        href, title, label = attrs["href"], attrs.get("title"), attrs.get("label")
+        if label and self.refs.use(label, href, title):
+            return f"][{label}]"
+        suffix = f" {escape_title(title)}" if title is not None else ""
+        return f"]({escape_url(href)}{suffix})"
+
+    def close_to(self, keep: int) -> None:
+        if len(self.stack) <= keep:
+            return
+        closing = self.stack[keep:]
+        del self.stack[keep:]
+        trailing = ""
+        if self.last_text == len(self.out) - 1 and any(m["type"] in _EXPEL for _, m, _ in closing):
+            text = self.out[-1]
+            core = text.rstrip(" \t")
+            trailing = text[len(core) :]
+            self.out[-1] = core
+        for _, _, close in reversed(closing):
+            self.out.append(close)
+        if trailing:
+            self.out.append(trailing)
+        self.last_text = -1
+
+    def try_autolink(self, node: Node, new: list[tuple[MarkKey, Node]], extent: Any) -> bool:
+        if len(new) != 1 or node["type"] != "text" or extent[new[0][0]] != 1:
+            return False
+        mark = new[0][1]
+        if mark["type"] != "link" or not _is_plain_link(mark) or _has_code(node):
+            return False
+        attrs, text = mark["attrs"], node["text"]
+        if attrs.get("title") is not None or attrs.get("label"):
+            return False
+        href = attrs["href"]
+        if text == href and _AUTOLINK.match(href):
+            self.out.append(f"<{href}>")
+        elif href == "mailto:" + text and _EMAIL.match(text):
+            self.out.append(f"<{text}>")
+        else:
+            return False
+        self.stack.append((new[0][0], mark, ""))
+        return True
+
+    def leaf(self, node: Node, trailing_break: bool) -> tuple[str, bool]:
+        kind = node["type"]
+        if kind == "text":
+            if _has_code(node):
+                return _code_span(node["text"], self.mode == "table"), False
+            return escape_text(node["text"], self.mode == "table"), True
+        if kind == "hardBreak" and not node.get("attrs"):
+            if trailing_break or self.mode != "paragraph":
+                return "<br />", False
+            return "\\\n", False
+        render = _LEAVES.get(kind)
+        piece = render(node, self) if render is not None else None
+        return (piece if piece is not None else island_html(node)), False
+
+
+def _keys_of(node: Node) -> list[tuple[MarkKey, Node]]:
+    keys: list[tuple[MarkKey, Node]] = []
+    counts: dict[Any, int] = {}
+    for mark in node.get("marks", ()):
+        if mark["type"] == "code" and node["type"] == "text":
+            continue
+        base = _mark_key(mark)
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        keys.append(((base, n), mark))
+    return keys
+
+
+def _extents(keys: list[list[tuple[MarkKey, Node]]]) -> list[dict[MarkKey, int]]:
+    extents: list[dict[MarkKey, int]] = [{} for _ in keys]
+    following: dict[MarkKey, int] = {}
+    for i in range(len(keys) - 1, -1, -1):
+        here = {k: 1 + following.get(k, 0) for k, _ in keys[i]}
+        extents[i] = here
+        following = here
+    return extents
+
+
+def _last_non_break(nodes: list[Node]) -> int:
+    for i in range(len(nodes) - 1, -1, -1):
+        if nodes[i]["type"] != "hardBreak":
+            return i
+    return -1
+
+
+def _has_code(node: Node) -> bool:
+    return any(m["type"] == "code" for m in node.get("marks", ()))
+
+
+def _is_plain_link(mark: Node) -> bool:
+    attrs = mark.get("attrs") or {}
+    if not isinstance(attrs.get("href"), str) or not _LINK_KEYS.issuperset(attrs):
+        return False
+    title = attrs.get("title")
+    if title is not None and not isinstance(title, str):
+        return False
+    return all(
+        attrs.get(k, v) == v for k, v in _LINK_DEFAULTS.items() if k not in ("href", "title")
+    )
+
+
+def _code_span(text: str, in_table: bool) -> str:
+    text = text.replace("\n", " ")
+    if in_table:
+        text = text.replace("|", "\\|")
+    runs = _BACKTICKS.findall(text)
+    fence = "`" * (max((len(r) for r in runs), default=0) + 1)
+    pad = text.startswith("`") or text.endswith("`")
+    if not pad and text.startswith(" ") and text.endswith(" ") and text.strip(" "):
+        pad = True
+    if pad:
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def _image(node: Node, writer: _InlineWriter) -> str | None:
+    attrs = node.get("attrs", {})
+    if not set(attrs) <= {"src", "alt", "title", "label"} or not isinstance(attrs.get("src"), str):
+        return None
+    alt, title = attrs.get("alt"), attrs.get("title")
+    if alt == "" or not isinstance(alt, str | None) or not isinstance(title, str | None):
+        return None
+    writer.escape_bang()
+    text = escape_text(alt or "", writer.mode == "table")
+    label = attrs.get("label")
+    if label and writer.refs.use(label, attrs["src"], title):
+        return f"![{text}][{label}]"
+    suffix = f" {escape_title(title)}" if title is not None else ""
+    return f"![{text}]({escape_url(attrs['src'])}{suffix})"
+
+
+def _mention(node: Node, writer: _InlineWriter) -> str | None:
+    attrs = node.get("attrs", {})
+    mention_id, label = attrs.get("id"), attrs.get("label")
+    if set(attrs) != {"id", "label", "mentionSuggestionChar"}:
+        return None
+    if attrs["mentionSuggestionChar"] != "@" or not isinstance(label, str) or not label:
+        return None
+    if not isinstance(mention_id, str) or not _MENTION_ID.match(mention_id):
+        return None
+    if escape_text(label) != label or "  " in label or label != label.strip():
+        return None
+    writer.escape_bang()
+    return f"[@{label}]({MENTION_SCHEME}{mention_id})"
+
+
+def _math_inline(node: Node, writer: _InlineWriter) -> str | None:
+    attrs = node.get("attrs", {})
+    text = attrs.get("text")
+    if set(attrs) != {"text"} or not isinstance(text, str) or not text:
+        return None
+    if "$" in text or "\n" in text or text != text.strip() or text.endswith("\\"):
+        return None
+    if writer.mode == "table" and "|" in text:
+        return None
+    return f"${text}$"
+
+
+def _footnote_ref(node: Node, writer: _InlineWriter) -> str | None:
+    attrs = node.get("attrs", {})
+    label = attrs.get("label")
+    if set(attrs) != {"label"} or not isinstance(label, str) or not _FOOTNOTE_LABEL.match(label):
+        return None
+    return f"[^{label}]"
+
+
+def _html_inline(node: Node, writer: _InlineWriter) -> str | None:
+    attrs = node.get("attrs", {})
+    html = attrs.get("html")
+    if set(attrs) != {"html"} or not isinstance(html, str) or not html:
+        return None
+    if writer.mode == "table" and ("|" in html or "\n" in html):
+        return None
+    return html.replace("\n", HTML_NEWLINE)
+
+
+_LEAVES: dict[str, Callable[[Node, _InlineWriter], str | None]] = {
+    "inlineImage": _image,
+    "mention": _mention,
+    "mathInline": _math_inline,
+    "footnoteReference": _footnote_ref,
+    "htmlInline": _html_inline,
+}
