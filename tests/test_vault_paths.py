@@ -262,3 +262,27 @@ def test_links_round_trip_between_relative_paths_and_page_links() -> None:
     assert href_of(to_remote_links(linked("missing.md"), "a.md", ids, page_link)) == "missing.md"
     unknown = linked("https://wiki/pages/99")
     assert href_of(to_local_links(unknown, "a.md", paths, parse)) == "https://wiki/pages/99"
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> list[PageRef]:
+    titles = draw(st.lists(st.text(max_size=40), min_size=1, max_size=25))
+    pages = []
+    for index, title in enumerate(titles):
+        parent = draw(st.one_of(st.none(), st.integers(0, max(0, index - 1))))
+        position = draw(st.one_of(st.none(), st.integers(-3, 30)))
+        pages.append(PageRef(str(index), title, None if parent is None or index == 0
+                             else str(parent), position))
+    return pages
+
+
+@settings(max_examples=100)
+@given(trees())
+def test_layout_is_stable_and_folders_match_children(pages: list[PageRef]) -> None:
+    paths = layout_tree(pages)
+    assert layout_tree(pages, paths) == paths
+    parents = {page.parent_id for page in pages}
+    for page in pages:
+        assert paths[page.id].endswith("/index.md") == (page.id in parents)
+        if page.parent_id is not None:
+            assert paths[page.id].startswith(children_folder(paths[page.parent_id]) + "/")
