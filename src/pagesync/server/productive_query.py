@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, cast, false, not_, or_, true
+from sqlalchemy import BigInteger, ColumnElement, and_, cast, false, func, not_, or_, true
 from sqlalchemy.sql.elements import UnaryExpression
 
 from .productive_wire import ApiError, generic_error, unsupported
@@ -182,16 +182,17 @@ def _filters() -> dict[str, IdFilter | TimeFilter]:
 
 
 def _sorts() -> dict[str, Any]:
+    """Return the sort keys; names and titles sort without regard to case, on both databases."""
     from .productive import PRODUCTIVE_PAGES
 
     return {
         "created_at": PAGES.c.created_at,
-        "creator_name": USERS.c.name,
+        "creator_name": func.lower(USERS.c.name),
         "edited_at": PRODUCTIVE_PAGES.c.edited_at,
         "id": PAGES.c.id,
         "last_activity_at": PRODUCTIVE_PAGES.c.last_activity_at,
         "project": cast(PAGES.c.collection, BigInteger),
-        "title": PAGES.c.title,
+        "title": func.lower(PAGES.c.title),
         "updated_at": PAGES.c.updated_at,
     }
 
