@@ -205,7 +205,8 @@ def _link_of(node: Json) -> Json | None:
 
 
 def _without_link(node: Json, link: Json) -> Json:
-    marks = [m for m in node["marks"] if m is not link]
+    marks = list(node["marks"])
+    marks.remove(link)  # the first equal mark: a second one (nested links) stays
     out = {k: v for k, v in node.items() if k != "marks"}
     if marks:
         out["marks"] = marks
