@@ -110,3 +110,17 @@ def test_odd_values_are_bound_not_spliced(tmp_path: Path) -> None:
     with State.open(tmp_path) as state:
         state.save(record(nasty, nasty, title=nasty))
         assert state.by_path(nasty) == record(nasty, nasty, title=nasty)
+
+
+def test_find_created_prefers_the_noted_id_then_an_unknown_namesake() -> None:
+    from pagesync.remote.base import RemotePage
+    from pagesync.sync.state import PendingCreate, find_created
+
+    listed = [RemotePage("1", "Notes"), RemotePage("2", "Notes", "9"), RemotePage("3", "Notes")]
+    pending = PendingCreate("k", "notes.md", None, "Notes", None)
+    assert find_created(pending, listed, {"1"}) == listed[2]
+    assert find_created(pending, listed, {"1", "3"}) is None
+    noted = PendingCreate("k", "notes.md", None, "Notes", None, remote_id="2")
+    assert find_created(noted, listed, {"2"}) == listed[1]
+    gone = PendingCreate("k", "notes.md", None, "Notes", None, remote_id="7")
+    assert find_created(gone, listed, set()) is None

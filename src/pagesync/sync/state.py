@@ -23,12 +23,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ..errors import PagesyncError
 from ..vault import STATE_DIR, FileStat
@@ -306,3 +306,35 @@ class State:
             "ORDER BY rowid"
         )
         return [PendingCreate(**dict(row)) for row in rows]
+
+
+class _ListedPage(Protocol):
+    """What :func:`find_created` needs of a listed remote page (``RemotePage`` has it)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def parent_id(self) -> str | None: ...
+
+
+PageT = TypeVar("PageT", bound=_ListedPage)
+
+
+def find_created(pending: PendingCreate, listed: Iterable[PageT],
+                 known_ids: Collection[str]) -> PageT | None:
+    """Return the remote page an interrupted create made, if the remote has it.
+
+    The id noted from the answer wins; failing that (the crash came before the answer), the
+    first listed page under the same parent with the same title that the state does not know
+    yet. ``None`` means the create never happened and is safe to send again.
+    """
+    pages = list(listed)
+    if pending.remote_id is not None:
+        return next((page for page in pages if page.id == pending.remote_id), None)
+    return next((page for page in pages
+                 if page.id not in known_ids and page.parent_id == pending.parent_id
+                 and page.title == pending.title), None)
