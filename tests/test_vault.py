@@ -6,6 +6,9 @@ import pytest
 
 from pagesync.errors import FrontMatterError, InputError
 from pagesync.vault import (
+    FileStat,
+    VaultScan,
+    _read_if_changed,
     atomic_write,
     content_hash,
     move_file,
@@ -142,3 +145,11 @@ def test_read_page_names_the_file(tmp_path: Path) -> None:
     scan = scan_vault(tmp_path)
     page = read_page(tmp_path, scan.files["guides/install.md"])
     assert page.path == "guides/install.md" and page.meta == {}
+
+
+def test_a_page_gone_between_listing_and_reading_is_reported(tmp_path: Path) -> None:
+    scan = VaultScan()
+    _read_if_changed(tmp_path, FileStat("gone.md", 5, 1), None, scan)
+    assert [str(error) for error in scan.errors] == [
+        "gone.md: cannot read: No such file or directory"]
+    assert scan.pages == {}

@@ -128,7 +128,10 @@ def scan_vault(root: Path, known: Mapping[str, FileStat] | None = None, *,
     scan = VaultScan()
     attachments_prefix = attachments.rstrip("/") + "/"
     for path in _walk(root):
-        stat = _stat(root, path)
+        try:
+            stat = _stat(root, path)
+        except FileNotFoundError:
+            continue  # an editor's temporary file, gone between listing and stat
         if stat.path.startswith(attachments_prefix):
             scan.attachments[stat.path] = stat
         elif stat.path.endswith(".md"):
@@ -145,6 +148,8 @@ def _read_if_changed(root: Path, stat: FileStat, before: FileStat | None, scan: 
         scan.pages[stat.path] = read_page(root, stat)
     except InputError as exc:
         scan.errors.append(exc)
+    except OSError as exc:
+        scan.errors.append(InputError(f"cannot read: {exc.strerror or exc}", stat.path))
 
 
 # -- writing ----------------------------------------------------------------------------------

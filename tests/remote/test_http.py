@@ -156,3 +156,10 @@ def test_requested_wait_reads_every_header_form() -> None:
     assert requested_wait({"x-ratelimit-reset": "3"}, now) == 3.0
     assert requested_wait({"retry-after": "soon"}, now) is None
     assert requested_wait({}, now) is None
+
+
+def test_a_redirect_names_the_address_to_configure(flaky: Flaky, sleeps: Sleeps) -> None:
+    flaky.script.answers["/old"] = [(301, {"Location": "https://new.example/api"})]
+    with pytest.raises(RemoteError, match="redirected to https://new.example/api") as info:
+        run(flaky, sleeps, lambda c: c.request("GET", "/old"))
+    assert info.value.status == 301

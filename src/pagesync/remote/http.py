@@ -152,7 +152,8 @@ class HttpClient:
         """Send a request with retries; return the response, or raise :class:`RemoteError`.
 
         ``kwargs`` go to ``httpx`` (``params``, ``json``, ``content``, ``files``, ``headers``).
-        A 2xx or 3xx response is returned; anything else raises.
+        A 2xx response is returned; anything else raises (redirects are not followed: the
+        message names the new address to put in ``pagesync.toml``).
         """
         url = f"{self.base_url}{path}"
         attempt = 0
@@ -188,6 +189,11 @@ class HttpClient:
                 method: str, url: str, page_id: str | None) -> httpx.Response:
         if response is None:
             raise RemoteError(_transport_message(method, error), None, url, page_id) from error
+        if 300 <= response.status_code < 400:
+            where = response.headers.get("location", "elsewhere")
+            raise RemoteError(f"{method} was redirected to {where}; set remote.url in "
+                              "pagesync.toml to the final address", response.status_code, url,
+                              page_id)
         if response.status_code >= 400:
             message = self._describe(response)
             hint = _STATUS_HINTS.get(response.status_code)
