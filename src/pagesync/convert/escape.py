@@ -18,14 +18,19 @@ _ALWAYS = {"\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "$": "\\$", "\n": "
 _ESCAPE_CHARS = re.compile(r"[\\`\[\]$\n\r*_<~|]")
 
 
-def escape_text(text: str, in_table: bool = False) -> str:
-    """Escape a run of plain text (not code) wherever it could be read as Markdown syntax."""
+def escape_text(text: str, in_table: bool = False, in_link: bool = False) -> str:
+    """Escape a run of plain text (not code) wherever it could be read as Markdown syntax.
+
+    Inside link text, bare URLs need no escape: GFM autolinks do not nest in links.
+    """
     if _SPECIAL.search(text):
         text = _ESCAPE_CHARS.sub(lambda m: _escape_char(m, in_table), text)
     if "&" in text:
         text = _ENTITY.sub(lambda m: "\\" + m.group(0), text)
     if "\n" in text or "\r" in text:
         text = text.replace("\n", "&#10;").replace("\r", "&#13;")
+    if in_link:
+        return text
     if "ww" in text or "WW" in text or "wW" in text or "Ww" in text:
         text = _WWW.sub(lambda m: m.group(0)[:3] + "\\.", text)
     if ":" in text:

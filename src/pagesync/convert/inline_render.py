@@ -192,22 +192,27 @@ class _InlineWriter:
         self.last_text = -1
 
     def try_autolink(self, node: Node, new: list[tuple[MarkKey, Node]], extent: Any) -> bool:
-        if len(new) != 1 or node["type"] != "text" or extent[new[0][0]] != 1:
+        links = [(k, m) for k, m in new if m["type"] == "link"]
+        if len(links) != 1 or node["type"] != "text" or extent[links[0][0]] != 1:
             return False
-        mark = new[0][1]
-        if mark["type"] != "link" or not _is_plain_link(mark) or _has_code(node):
+        key, mark = links[0]
+        if not _is_plain_link(mark) or _has_code(node) or len(node.get("marks", ())) != len(new):
             return False
         attrs, text = mark["attrs"], node["text"]
         if attrs.get("title") is not None or attrs.get("label"):
             return False
         href = attrs["href"]
         if text == href and _AUTOLINK.match(href):
-            self.out.append(f"<{href}>")
+            piece = f"<{href}>"
         elif href == "mailto:" + text and _EMAIL.match(text):
-            self.out.append(f"<{text}>")
+            piece = f"<{text}>"
         else:
             return False
-        self.stack.append((new[0][0], mark, ""))
+        for other_key, other in new:
+            if other_key != key:
+                self.open_mark(other_key, other)
+        self.out.append(piece)
+        self.stack.append((key, mark, ""))
         return True
 
     def leaf(self, node: Node, trailing_break: bool) -> tuple[str, bool]:
@@ -215,7 +220,8 @@ class _InlineWriter:
         if kind == "text":
             if _has_code(node):
                 return _code_span(node["text"], self.mode == "table"), False
-            return escape_text(node["text"], self.mode == "table"), True
+            in_link = any(m["type"] == "link" for m in node.get("marks", ()))
+            return escape_text(node["text"], self.mode == "table", in_link), True
         if kind == "hardBreak" and not node.get("attrs"):
             if trailing_break or self.mode != "paragraph":
                 return "<br />", False

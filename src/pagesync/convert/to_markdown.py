@@ -50,7 +50,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
     content = doc.get("content", [])
     if content == [{"type": "paragraph"}]:
         return ""
-    parts = [_blocks(content, ctx, tight=False, sole_empty_ok=False)]
+    body = _blocks(content, ctx, tight=False, sole_empty_ok=False)
+    if body.startswith("---"):
+        # A leading "---" line would be taken for the start of YAML front-matter.
+        body = "***" + body[3:]
+    parts = [body]
     refs = ctx.refs.render()
     if refs:
         parts.append(refs)
@@ -220,6 +224,10 @@ def _list(node: Node, ctx: _Context, marker: str) -> str | None:
         if first is None:
             return None
         body = _blocks(item.get("content", []), ctx, tight, sole_empty_ok=True)
+        if body.startswith("\n") and "[" not in first and not body.startswith(("\n---", "\n***")):
+            # The item starts with a block, not text: put it on the marker line, since an empty
+            # marker line after a paragraph would read as a setext underline.
+            body = body[1:]
         items.append(_prefix_lines(body, first, indent))
     return ("\n" if tight else "\n\n").join(items)
 
