@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError, DocumentError
-from .schema import FIDELITY_ATTRS, default_attrs
+from .schema import FIDELITY_ATTRS, MARKS, NODES, default_attrs
 
 Json = dict[str, Any]
 AttrCodec = Callable[[Json], Json]
@@ -32,6 +32,7 @@ TIPTAP = "tiptap"
 PM_BASIC = "prosemirror-basic"
 OUTLINE = "outline"
 PRODUCTIVE = "productive"
+
 
 @dataclass(frozen=True)
 class Alias:
@@ -210,7 +211,7 @@ def _productive_aliases() -> Spelling:
     marks = {
         "bold": Alias("strong"),
         "italic": Alias("em"),
-        "link": Alias("link", native=frozenset({"href", "title"})),
+        "link": Alias("link", native=frozenset({"href"})),
     }
     return Spelling(PRODUCTIVE, nodes, marks)
 
@@ -255,8 +256,8 @@ def _evidence_table(kind: str) -> dict[str, frozenset[str]]:
 
 
 def _canonical_names(kind: str) -> set[str]:
-    """Return the canonical names some spelling renames (the rest are neutral evidence)."""
-    names: set[str] = set()
+    """Return the canonical schema's names (and any a spelling renames)."""
+    names = set(NODES if kind == "node" else MARKS)
     for sp in SPELLINGS.values():
         names.update(sp.nodes if kind == "node" else sp.marks)
     return names
@@ -264,13 +265,15 @@ def _canonical_names(kind: str) -> set[str]:
 
 _EVIDENCE = _Evidence(_evidence_table("node"), _evidence_table("mark"))
 _ORDER = (TIPTAP, PM_BASIC, OUTLINE, PRODUCTIVE)
+_TEXTBLOCKS = frozenset({"paragraph", "heading"})
+_INLINE_IMAGES = frozenset({PM_BASIC, OUTLINE, PRODUCTIVE})
 
 
-def _walk(node: Any, path: str) -> Iterator[tuple[str, str, str]]:
-    """Yield (kind, name, JSON path) for every node and mark, checking the document's shape."""
+def _walk(node: Any, path: str, parent: str = "") -> Iterator[tuple[str, str, str, str]]:
+    """Yield (kind, name, JSON path, parent type) for every node and mark, checking the shape."""
     if not isinstance(node, dict) or not isinstance(node.get("type"), str):
         raise DocumentError("expected a node: an object with a string 'type'", path=path)
-    yield "node", node["type"], path
+    yield "node", node["type"], path, parent
     marks = node.get("marks", [])
     if not isinstance(marks, list):
         raise DocumentError("'marks' must be a list", path=f"{path}.marks")
@@ -279,12 +282,19 @@ def _walk(node: Any, path: str) -> Iterator[tuple[str, str, str]]:
             raise DocumentError(
                 "expected a mark: an object with a string 'type'", path=f"{path}.marks[{i}]"
             )
-        yield "mark", mark["type"], f"{path}.marks[{i}]"
+        yield "mark", mark["type"], f"{path}.marks[{i}]", node["type"]
     content = node.get("content", [])
     if not isinstance(content, list):
         raise DocumentError("'content' must be a list", path=f"{path}.content")
     for i, child in enumerate(content):
-        yield from _walk(child, f"{path}.content[{i}]")
+        yield from _walk(child, f"{path}.content[{i}]", node["type"])
+
+
+def _fits(kind: str, name: str, parent: str) -> frozenset[str]:
+    """Return the spellings that could have written ``name`` inside ``parent``."""
+    if kind == "node" and name == "image" and parent in _TEXTBLOCKS:
+        return _INLINE_IMAGES  # Tiptap's image is a block: an image in text is schema-basic's
+    return _EVIDENCE.spellings_for(kind, name)
 
 
 def detect_spelling(doc: Json, source: str = "<document>") -> str:
@@ -297,8 +307,8 @@ def detect_spelling(doc: Json, source: str = "<document>") -> str:
     possible = frozenset(SPELLINGS)
     first: tuple[str, str] | None = None
     try:
-        for kind, name, path in _walk(doc, "$"):
-            fits = _EVIDENCE.spellings_for(kind, name)
+        for kind, name, path, parent in _walk(doc, "$"):
+            fits = _fits(kind, name, parent)
             if possible & fits:
                 if fits != frozenset(SPELLINGS) and first is None:
                     first = (name, path)
