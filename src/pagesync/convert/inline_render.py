@@ -122,10 +122,10 @@ class _InlineWriter:
         keep = 0
         while keep < len(self.stack) and self.stack[keep][0] in wanted:
             keep += 1
-        self.close_to(keep)
+        extent = self.extents[i]
+        self.close_to(min(keep, self.outlived_by_link(keys, extent)))
         opened = {entry[0] for entry in self.stack}
         new = [(k, m) for k, m in keys if k not in opened]
-        extent = self.extents[i]
         new.sort(key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED)))
         if self.try_autolink(node, new, extent):
             return
@@ -141,6 +141,23 @@ class _InlineWriter:
         self.out.append(piece)
         self.last_text = len(self.out) - 1 if is_text else -1
 
+    def outlived_by_link(self, keys: list[tuple[MarkKey, Node]], extent: Any) -> int:
+        """Return how many open marks may stay open around a link that opens here.
+
+        A mark that ends inside the link is closed now and reopened inside it, so the link is
+        never split in two.
+        """
+        opened = {entry[0] for entry in self.stack}
+        reach = max(
+            (extent[k] for k, m in keys if m["type"] == "link" and k not in opened), default=0
+        )
+        if not reach:
+            return len(self.stack)
+        for position, (key, _, _) in enumerate(self.stack):
+            if extent.get(key, 0) < reach:
+                return position
+        return len(self.stack)
+
     def open_mark(self, key: MarkKey, mark: Node) -> None:
         if mark["type"] == "link" and _is_plain_link(mark):
             self.escape_bang()
@@ -148,7 +165,7 @@ class _InlineWriter:
             self.stack.append((key, mark, self.link_close(mark["attrs"])))
             return
         delims = _SIMPLE_DELIMS.get(mark["type"]) if not mark.get("attrs") else None
-        if delims == ("*", "*") and self.out and self.out[-1].endswith("*"):
+        if delims == ("*", "*") and self.out and self.out[-1] == "*":
             delims = ("*", "*") if self.before_stars().isalnum() else ("_", "_")
         if delims is None:
             delims = (f"<span data-mark='{_attr_json(mark)}'>", "</span>")
@@ -281,8 +298,11 @@ def _code_span(text: str, in_table: bool) -> str:
     text = text.replace("\n", " ")
     if in_table:
         text = text.replace("|", "\\|")
-    runs = _BACKTICKS.findall(text)
-    fence = "`" * (max((len(r) for r in runs), default=0) + 1)
+    runs = {len(run) for run in _BACKTICKS.findall(text)}
+    size = 1
+    while size in runs:
+        size += 1
+    fence = "`" * size
     pad = text.startswith("`") or text.endswith("`")
     if not pad and text.startswith(" ") and text.endswith(" ") and text.strip(" "):
         pad = True

@@ -224,7 +224,10 @@ def _list(node: Node, ctx: _Context, marker: str) -> str | None:
         if first is None:
             return None
         body = _blocks(item.get("content", []), ctx, tight, sole_empty_ok=True)
-        if body.startswith("\n") and "[" not in first and not body.startswith(("\n---", "\n***")):
+        if "[" in first and (not body or body.startswith("\n")):
+            # A task item needs text after its checkbox, or it reads as the text "[ ]".
+            body = "&nbsp;" + body
+        elif body.startswith("\n") and not body.startswith(("\n---", "\n***")):
             # The item starts with a block, not text: put it on the marker line, since an empty
             # marker line after a paragraph would read as a setext underline.
             body = body[1:]
