@@ -4,7 +4,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pagesync.cli import cli
-from pagesync.commands.demo import STEPS, find_sample_vault, run_demo
+from pagesync.commands.demo import STEPS, find_sample_vault, render_report, run_demo
 from pagesync.convert import markdown_to_doc
 from pagesync.errors import InputError
 
@@ -23,7 +23,7 @@ def test_demo_shows_the_document_and_the_markdown_again() -> None:
     assert "Markdown -> ProseMirror JSON" in out
     assert "\n   doc\n     heading  'Your first flag'\n" in out
     assert "   # Your first flag\n" in out
-    assert "Round trip: " in out
+    assert "Round trip: the same document; 4 of 37 lines of Markdown" in out
 
 
 def test_demo_json_is_a_real_round_trip() -> None:
@@ -40,6 +40,7 @@ def test_demo_reads_another_vault(tmp_path: Path) -> None:
     demo = run_demo(tmp_path, "note.md")
     assert demo.meta == {"title": "Note"}
     assert demo.outputs["markdown"] == "Hello *there*\n"
+    assert render_report(demo).endswith("the Markdown is identical to the file.\n")
     assert len(STEPS) == 3
 
 

@@ -77,7 +77,7 @@ def run_demo(vault: Path, page: str = DEFAULT_PAGE) -> Demo:
 def _outline(node: dict[str, Any], depth: int = 0, limit: int = 12) -> list[str]:
     """Summarise a document as an indented list of node types (with a little text)."""
     text = "".join(c.get("text", "") for c in node.get("content", []) if c.get("type") == "text")
-    label = node["type"] + (f"  {text[:40]!r}" if text else "")
+    label = node["type"] + (f"  {text.splitlines()[0][:40]!r}" if text else "")
     lines = ["  " * depth + label]
     for child in node.get("content", []):
         if len(lines) >= limit:
@@ -87,15 +87,32 @@ def _outline(node: dict[str, Any], depth: int = 0, limit: int = 12) -> list[str]
     return lines
 
 
+def verdict(demo: Demo) -> str:
+    """Say what the round trip kept: the document exactly, and how much of the Markdown text."""
+    from ..convert import markdown_to_doc
+
+    before, after = demo.markdown.splitlines(), demo.outputs["markdown"].splitlines()
+    stable = markdown_to_doc(demo.outputs["markdown"]) == demo.outputs["prosemirror"]
+    kept = "the same document" if stable else "a DIFFERENT document"
+    if before == after:
+        return f"Round trip: {kept}, and the Markdown is identical to the file."
+    changed = sum(1 for line in before if line not in after)
+    return (
+        f"Round trip: {kept}; {changed} of {len(before)} lines of Markdown are written "
+        "differently (soft line breaks become spaces)."
+    )
+
+
 def render_report(demo: Demo) -> str:
     """Render a short, readable account of the round trip for a terminal."""
     doc = demo.outputs["prosemirror"]
-    same = demo.outputs["markdown"] == demo.markdown
-    size = len(json.dumps(doc))
+    first = json.dumps(doc["content"][0], ensure_ascii=False) if doc.get("content") else "{}"
     parts = [
         f"Page: {demo.page} ({demo.meta.get('title', 'untitled')}) from {demo.vault}",
         "",
-        f"1. Markdown -> ProseMirror JSON ({size:,} bytes). Outline:",
+        f"1. Markdown -> ProseMirror JSON ({len(json.dumps(doc)):,} bytes). First block:",
+        f"   {first}",
+        "   Outline:",
         *("   " + line for line in _outline(doc)),
         "   ...",
         "",
@@ -103,7 +120,7 @@ def render_report(demo: Demo) -> str:
         "",
         *("   " + line if line else "" for line in demo.outputs["markdown"].splitlines()),
         "",
-        "Round trip: " + ("identical to the file." if same else "changed (see above)."),
+        verdict(demo),
     ]
     return "\n".join(parts) + "\n"
 
