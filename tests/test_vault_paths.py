@@ -286,3 +286,10 @@ def test_layout_is_stable_and_folders_match_children(pages: list[PageRef]) -> No
         assert paths[page.id].endswith("/index.md") == (page.id in parents)
         if page.parent_id is not None:
             assert paths[page.id].startswith(children_folder(paths[page.parent_id]) + "/")
+
+
+@pytest.mark.parametrize("title", ["CON", "nul", "Aux", "PRN", "COM1", "lpt9", "COM¹", "con."])
+def test_every_windows_device_name_is_avoided(title: str) -> None:
+    name = slug_for_title(title)
+    assert name.endswith("-page")
+    assert is_valid_filename(name + ".md", platform="windows")

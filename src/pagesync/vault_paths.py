@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from pathvalidate import is_valid_filename
+from pathvalidate import FileNameValidator
 from slugify import slugify
 
 from .errors import InputError
@@ -41,6 +41,10 @@ ATTACHMENTS = "_attachments"
 RESERVED = frozenset({INDEX_NAME, ATTACHMENTS})
 FALLBACK_NAME = "untitled"
 _HASH_CHARS = 8
+# Built once: constructing a validator per name was most of the layout's time. It holds only
+# settings, never state. "universal" = valid on Windows, macOS and Linux alike.
+_FILE_NAMES = FileNameValidator(platform="universal")
+_LONGEST_DEVICE_NAME = 7
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -70,11 +74,12 @@ def bound_name(name: str, key: str, max_bytes: int = MAX_NAME_BYTES) -> str:
 
 
 def _is_usable(name: str, reserved: frozenset[str]) -> bool:
-    return (
-        name.casefold() not in reserved
-        and is_valid_filename(name, platform="universal")
-        and is_valid_filename(name + ".md", platform="universal")
-    )
+    # Windows reserves device names whatever the extension: "con.md" is as bad as "con".
+    # Slugs hold only word characters and "-", so only the short device names (CON, COM1,
+    # CONOUT$...: 7 characters at most) can be invalid: skip the slow check for longer ones.
+    if name.casefold() in reserved:
+        return False
+    return len(name) > _LONGEST_DEVICE_NAME or _FILE_NAMES.is_valid(name + ".md")
 
 
 def slug_for_title(title: str, *, reserved: Iterable[str] = RESERVED,
