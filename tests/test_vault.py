@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pagesync.errors import FrontMatterError, InputError
+from pagesync.frontmatter import split_front_matter
 from pagesync.vault import (
     FileStat,
     VaultScan,
@@ -16,6 +17,7 @@ from pagesync.vault import (
     resolve_inside,
     scan_vault,
     trash_file,
+    write_page,
 )
 
 
@@ -153,3 +155,14 @@ def test_a_page_gone_between_listing_and_reading_is_reported(tmp_path: Path) -> 
     assert [str(error) for error in scan.errors] == [
         "gone.md: cannot read: No such file or directory"]
     assert scan.pages == {}
+
+
+def test_write_page_keeps_an_untouched_header_byte_for_byte(tmp_path: Path) -> None:
+    original = "---\r\ntitle:   Spaced   # a comment\r\nid: '7'\r\n---\r\nold body\r\n"
+    (tmp_path / "p.md").write_bytes(original.encode())
+    meta, _ = split_front_matter(original)
+    page = write_page(tmp_path, "p.md", meta, "new body\n", original=original)
+    expected = b"---\r\ntitle:   Spaced   # a comment\r\nid: '7'\r\n---\r\nnew body\r\n"
+    assert (tmp_path / "p.md").read_bytes() == expected
+    assert page.hash == content_hash((tmp_path / "p.md").read_bytes())
+    assert scan_vault(tmp_path, {"p.md": page.stat}).unchanged == {"p.md"}

@@ -9,6 +9,7 @@ from pagesync.errors import InputError
 from pagesync.vault_paths import (
     MAX_NAME_BYTES,
     PageRef,
+    attachment_name,
     children_folder,
     layout_tree,
     map_links,
@@ -293,3 +294,16 @@ def test_every_windows_device_name_is_avoided(title: str) -> None:
     name = slug_for_title(title)
     assert name.endswith("-page")
     assert is_valid_filename(name + ".md", platform="windows")
+
+
+@pytest.mark.parametrize(("given", "taken", "expected"), [
+    ("Screen Shot 1.PNG", [], "screen-shot-1.png"),
+    ("https://cdn.example/api/pages/uploads/pages/7/ab%20c.jpeg?x=1", [], "ab-c.jpeg"),
+    ("../../etc/passwd", [], "passwd"),
+    ("logo.png", ["LOGO.png"], "logo-2.png"),
+    ("CON.png", [], "con-page.png"),
+    ("noext", [], "noext"),
+    (".bashrc", [], "bashrc"),
+])
+def test_attachment_names_are_safe_and_unique(given: str, taken: list[str], expected: str) -> None:
+    assert attachment_name(given, taken) == expected

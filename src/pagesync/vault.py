@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import InputError
-from .frontmatter import split_front_matter
+from .frontmatter import join_front_matter, split_front_matter
 from .vault_paths import ATTACHMENTS, check_relative
 
 STATE_DIR = ".pagesync"
@@ -190,6 +190,19 @@ def atomic_write(root: Path, relpath: str, data: bytes | str) -> FileStat:
         raise
     _fsync_dir(target.parent)
     return _stat(root.resolve(), target)
+
+
+def write_page(root: Path, relpath: str, meta: dict[str, Any], body: str,
+               original: str | None = None) -> LocalPage:
+    """Write a page file atomically and return it as read back (stat, hash, text).
+
+    ``original`` is the file's previous text: its YAML header is kept byte for byte when the
+    metadata did not change, and its line endings are followed.
+    """
+    text = join_front_matter(meta, body, original=original)
+    data = text.encode("utf-8")
+    stat = atomic_write(root, relpath, data)
+    return LocalPage(stat, dict(meta), body, text, content_hash(data))
 
 
 def move_file(root: Path, old: str, new: str) -> FileStat:

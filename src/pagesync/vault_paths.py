@@ -271,6 +271,26 @@ def parent_path(path: str, existing: Iterable[str]) -> str | None:
     return None
 
 
+def attachment_name(filename: str, taken: Iterable[str] = ()) -> str:
+    """Return a safe file name for an attachment, keeping a short extension, unique in ``taken``.
+
+    ``Screen Shot 1.PNG`` becomes ``screen-shot-1.png``; a URL's last segment works as well.
+    """
+    last = unquote(urlsplit(filename).path).rsplit("/", 1)[-1]
+    stem, dot, extension = last.rpartition(".")
+    if not dot or not stem:
+        stem, extension = last, ""
+    extension = slugify(extension)[:10]
+    suffix = f".{extension}" if extension else ""
+    name = slug_for_title(stem, reserved=(), max_bytes=MAX_NAME_BYTES - len(suffix)) or "file"
+    used = {_name_key(other) for other in taken}
+    candidate, number = name + suffix, 1
+    while _name_key(candidate) in used:
+        number += 1
+        candidate = f"{name}-{number}{suffix}"
+    return candidate
+
+
 # -- safety -----------------------------------------------------------------------------------
 
 
