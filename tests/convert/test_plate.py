@@ -627,3 +627,17 @@ def test_markdown_lists_become_indent_lists() -> None:
         p({"text": "two"}, indent=1, listStyleType="decimal", listStart=2),
         p({"text": "todo"}, indent=1, listStyleType="todo", checked=False),
     ]
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        {"text": "x", "comment_d1": True},
+        {"text": "x", "comment": True},
+        {"text": "x", "comment": False, "comment_d1": True},
+        {"text": "x", "suggestion_s1": True},
+        {"text": "x", "bold": False, "italic": "yes", "color": 3},
+    ],
+)
+def test_odd_leaves_come_back_unchanged(leaf: dict[str, Any]) -> None:
+    both_ways([p(leaf)])

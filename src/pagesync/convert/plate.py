@@ -55,14 +55,16 @@ def check_value(value: Any, source: str) -> None:
     """Check that ``value`` is a list of Slate nodes; raise naming the first bad JSON path."""
     if not isinstance(value, list):
         raise DocumentError("a Plate value must be a JSON list of elements", source, path="$")
-    stack: list[tuple[Any, str]] = [(node, f"$[{i}]") for i, node in enumerate(value)]
-    while stack:
-        node, path = stack.pop()
+    _check_nodes(value, "$", source)
+
+
+def _check_nodes(nodes: list[Any], path: str, source: str) -> None:
+    for i, node in enumerate(nodes):
         problem = _problem(node)
         if problem:
-            raise DocumentError(problem, source, path=path)
-        for i, child in enumerate(node.get("children", [])):
-            stack.append((child, f"{path}.children[{i}]"))
+            raise DocumentError(problem, source, path=f"{path}[{i}]")
+        if "children" in node:
+            _check_nodes(node["children"], f"{path}[{i}].children", source)
 
 
 def _problem(node: Any) -> str | None:

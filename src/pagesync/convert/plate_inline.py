@@ -85,9 +85,13 @@ def _write_suggestion(mark: Json, props: Json) -> bool:
 
 def _write_plate(mark: Json, props: Json) -> bool:
     attrs = mark.get("attrs") or {}
-    if not attrs or any(k in props for k in attrs):
+    if not attrs:
         return False
-    props.update(attrs)
+    for key, value in attrs.items():
+        if value == UNSET:
+            props.pop(key, None)  # a key the marks before wrote that the leaf did not have
+        else:
+            props[key] = value
     return True
 
 
@@ -130,14 +134,6 @@ def _read_color(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
     return True
 
 
-def _read_flag(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
-    # ``comment: true`` / ``suggestion: true`` are written back with the first id key
-    prefix = key + "_"
-    return value is True and any(
-        k.startswith(prefix) and k not in TRANSIENT_LEAF_KEYS for k in leaf
-    )
-
-
 def _read_pm(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
     if not isinstance(value, dict) or not set(value) <= {"marks", "soft"}:
         return False
@@ -148,8 +144,6 @@ def _read_pm(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
 _KEY_READERS: dict[str, Callable[[str, Any, Json, list[Json]], bool]] = {
     **{key: _read_boolean for key in _BOOLEAN_KEYS},
     "color": _read_color,
-    "comment": _read_flag,
-    "suggestion": _read_flag,
     "pm": _read_pm,
 }
 
@@ -170,31 +164,46 @@ def _rank(mark: Json) -> int:
     return MARK_RANK.get(mark["type"], _UNRANKED)
 
 
+_FLAGS = ("comment", "suggestion")
+
+
 def leaf_marks(leaf: Json) -> list[Json]:
     """Return the canonical marks of a Plate leaf, in schema rank order."""
+    if len(leaf) == 1:
+        return []  # a plain ``{"text": ...}`` leaf, the common case
     marks: list[Json] = []
     leftover: Json = {}
+    ids: set[str] = set()
     for key, value in leaf.items():
-        if key == "text" or key in TRANSIENT_LEAF_KEYS or (key == "rawHtml" and value is True):
+        if key in _SKIPPED or (key == "rawHtml" and value is True):
             continue
         reader = _KEY_READERS.get(key)
         if reader is not None:
             if not reader(key, value, leaf, marks):
                 leftover[key] = value
-        elif not _read_prefixed(key, value, marks):
+        elif _read_prefixed(key, value, marks):
+            ids.add(marks[-1]["type"])
+        else:
             leftover[key] = value
-    if leaf.get("comment") is not True and _has_prefix(leaf, "comment_"):
-        leftover["comment"] = leaf.get("comment", UNSET)
-    if leaf.get("suggestion") is not True and _has_prefix(leaf, "suggestion_"):
-        leftover["suggestion"] = leaf.get("suggestion", UNSET)
+    _flag_leftovers(leaf, ids, leftover)
     if leftover:
         marks.append({"type": "plate", "attrs": leftover})
-    marks.sort(key=_rank)
+    if len(marks) > 1:
+        marks.sort(key=_rank)
     return marks
 
 
-def _has_prefix(leaf: Json, prefix: str) -> bool:
-    return any(k.startswith(prefix) and k not in TRANSIENT_LEAF_KEYS for k in leaf)
+_SKIPPED = frozenset({"text", *TRANSIENT_LEAF_KEYS, *_FLAGS})
+
+
+def _flag_leftovers(leaf: Json, ids: set[str], leftover: Json) -> None:
+    """Keep ``comment`` / ``suggestion`` flags the id marks would not write back as they were."""
+    for flag in _FLAGS:
+        # the writer sets ``comment: true`` with the first ``comment_<id>`` key
+        if leaf.get(flag) is True and flag in ids:
+            continue
+        if flag in ids or flag in leaf:
+            leftover[flag] = leaf.get(flag, UNSET)
 
 
 # ---------------------------------------------------------------- canonical inline -> Plate
@@ -325,7 +334,7 @@ def _text_nodes(leaf: Json, extra: list[Json]) -> list[Json]:
     text = leaf.get("text")
     if not isinstance(text, str) or not text:
         return []
-    marks = sorted([*extra, *leaf_marks(leaf)], key=_rank)
+    marks = sorted([*extra, *leaf_marks(leaf)], key=_rank) if extra else leaf_marks(leaf)
     if leaf.get("rawHtml") is True:
         return [_with_marks({"type": "htmlInline", "attrs": {"html": text}}, marks)]
     if (pm_of(leaf) or {}).get("soft"):
