@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,7 +124,7 @@ class _InlineWriter:
         while keep < len(self.stack) and self.stack[keep][0] in wanted:
             keep += 1
         extent = self.extents[i]
-        self.close_to(min(keep, self.outlived_by_link(keys, extent)))
+        self.close_to(min(keep, self.outlived_by_link(keys, extent)), _first_char(node))
         opened = {entry[0] for entry in self.stack}
         new = [(k, m) for k, m in keys if k not in opened]
         new.sort(key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED)))
@@ -132,10 +133,8 @@ class _InlineWriter:
         piece, is_text = self.leaf(node, trailing_break)
         if is_text and new and piece.strip(" \t") == "":
             new = [(k, m) for k, m in new if m["type"] not in _EXPEL]
-        if is_text and any(m["type"] in _EXPEL for _, m in new):
-            stripped = piece.lstrip(" \t")
-            self.out.append(piece[: len(piece) - len(stripped)])
-            piece = stripped
+        if is_text and piece[:1] in (" ", "\t") and any(m["type"] in _EXPEL for _, m in new):
+            piece = self.edge_space_at_open(piece)
         for key, mark in new:
             self.open_mark(key, mark)
         self.out.append(piece)
@@ -191,7 +190,17 @@ class _InlineWriter:
         suffix = f" {escape_title(title)}" if title is not None else ""
         return f"]({escape_url(href)}{suffix})"
 
-    def close_to(self, keep: int) -> None:
+    def edge_space_at_open(self, piece: str) -> str:
+        """Keep a leading space inside ``**`` as ``&#32;`` where the delimiter still opens;
+        else move it outside (``** a**`` is no emphasis)."""
+        before = self.out[-1][-1:] if self.out else ""
+        if not before or before.isspace() or _is_punctuation(before):
+            return f"&#{ord(piece[0])};" + piece[1:]
+        stripped = piece.lstrip(" \t")
+        self.out.append(piece[: len(piece) - len(stripped)])
+        return stripped
+
+    def close_to(self, keep: int, after: str = "") -> None:
         if len(self.stack) <= keep:
             return
         closing = self.stack[keep:]
@@ -199,9 +208,14 @@ class _InlineWriter:
         trailing = ""
         if self.last_text == len(self.out) - 1 and any(m["type"] in _EXPEL for _, m, _ in closing):
             text = self.out[-1]
-            core = text.rstrip(" \t")
-            trailing = text[len(core) :]
-            self.out[-1] = core
+            if text[-1:] in (" ", "\t") and (
+                not after or after.isspace() or _is_punctuation(after)
+            ):
+                self.out[-1] = text[:-1] + f"&#{ord(text[-1])};"
+            else:
+                core = text.rstrip(" \t")
+                trailing = text[len(core) :]
+                self.out[-1] = core
         for _, _, close in reversed(closing):
             self.out.append(close)
         if trailing:
@@ -269,6 +283,17 @@ def _extents(keys: list[list[tuple[MarkKey, Node]]]) -> list[dict[MarkKey, int]]
         extents[i] = here
         following = here
     return extents
+
+
+def _first_char(node: Node) -> str:
+    """Return the first character a node writes, as far as emphasis flanking cares."""
+    if node["type"] == "text":
+        return "`" if _has_code(node) else node["text"][:1]
+    return "a"
+
+
+def _is_punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
 
 
 def _last_non_break(nodes: list[Node]) -> int:
