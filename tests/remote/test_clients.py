@@ -130,3 +130,23 @@ def test_page_links_round_trip(api: LiveApi, request: pytest.FixtureRequest) -> 
         assert remote.parse_page_link("https://elsewhere.example/pages/42") is None
 
     run(api, dialect_of(api, request), scenario)
+
+
+def test_upload_and_download_where_the_api_has_uploads(api: LiveApi,
+                                                       request: pytest.FixtureRequest) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+    async def scenario(remote: Remote) -> None:
+        if not remote.capabilities.uploads:
+            with pytest.raises(RemoteError, match="no uploads"):
+                await remote.upload("logo.png", png, "image/png")
+            return
+        page = await remote.create_page(PageDraft(title="With image", body=body(remote, "x")))
+        stored = await remote.upload("logo.png", png, "image/png", page.id)
+        assert (stored.name, stored.size, stored.content_type) == ("logo.png", len(png),
+                                                                    "image/png")
+        assert await remote.download(stored.url) == png
+        with pytest.raises(RemoteError, match="not an upload of this server"):
+            await remote.download("https://elsewhere.example/api/pages/uploads/x.png")
+
+    run(api, dialect_of(api, request), scenario)

@@ -163,3 +163,15 @@ def test_a_redirect_names_the_address_to_configure(flaky: Flaky, sleeps: Sleeps)
     with pytest.raises(RemoteError, match="redirected to https://new.example/api") as info:
         run(flaky, sleeps, lambda c: c.request("GET", "/old"))
     assert info.value.status == 301
+
+
+def test_upload_paths_stay_on_the_servers_origin() -> None:
+    from pagesync.remote.plate import upload_path
+
+    base = "http://127.0.0.1:8765"
+    path = "/api/pages/uploads/pages/1/a.png"
+    assert upload_path(path, base) == path
+    assert upload_path(f"{base}/api/pages/uploads/a.png", base) == "/api/pages/uploads/a.png"
+    assert upload_path("http://evil.example/api/pages/uploads/a.png", base) is None
+    assert upload_path("/api/pages/uploads/../../secret", base) is None
+    assert upload_path("/api/pages/1", base) is None

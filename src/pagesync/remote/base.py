@@ -124,6 +124,10 @@ class Remote(abc.ABC):
         """Store an attachment and return its URL (only where ``capabilities.uploads``)."""
         raise RemoteError(f"the {self.dialect} API has no uploads; {name} stays local")
 
+    async def download(self, url: str) -> bytes:
+        """Return the bytes of an attachment stored on this remote (where ``uploads``)."""
+        raise RemoteError(f"the {self.dialect} API has no uploads to download", url=url)
+
     @abc.abstractmethod
     def page_link(self, page_id: str) -> str:
         """Return the URL a page's body uses to link to another page."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import RemoteError
 from .base import Capabilities, PageDraft, Remote, RemotePage, Upload, link_page_id
@@ -21,6 +22,20 @@ from .http import HttpClient, json_of
 # Page flags kept in front-matter and sent back on update.
 FIELD_KEYS = ("cover_image", "full_width", "small_text", "lock_page", "toc", "text_style",
               "is_published")
+
+
+UPLOADS_PATH = "/api/pages/uploads/"
+
+
+def upload_path(url: str, base_url: str) -> str | None:
+    """Return the server path of an upload URL on ``base_url``'s origin, else None."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    if parts.netloc and (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    prefix = base.path.rstrip("/") + UPLOADS_PATH
+    if not parts.path.startswith(prefix) or ".." in parts.path.split("/"):
+        return None
+    return parts.path[len(base.path.rstrip("/")):]
 
 
 def plate_headers(token: str) -> dict[str, str]:
@@ -173,6 +188,18 @@ class PlateRemote(Remote):
         url = self._field(answer, "url", page_id, str(response.url))
         return Upload(str(url), str(answer.get("name", name)), int(answer.get("size", len(data))),
                       str(answer.get("type", content_type)))
+
+    async def download(self, url: str) -> bytes:
+        """Fetch an upload of this server (``/api/pages/uploads/...``); refuse other hosts.
+
+        The token is never sent to another host: a URL elsewhere stays a remote link.
+        """
+        path = upload_path(url, self.http.base_url)
+        if path is None:
+            raise RemoteError("not an upload of this server; the link is kept as it is",
+                              url=url)
+        response = await self.http.request("GET", path)
+        return response.content
 
     def page_link(self, page_id: str) -> str:
         """Return the link a body uses for a page: its API URL."""
