@@ -1,12 +1,14 @@
 """Convert between the canonical document and a Plate / Slate value (``content_rich``).
 
-The mapping is reference/conversion.md section 3.7: blocks in ``plate_blocks`` (indent lists,
-code lines, images, tables, callouts, equations, footnotes), inline content in ``plate_inline``
-(marks as leaf keys, ``a`` links, mentions, hard breaks as ``"\\n"``) and what has no slot on the
-other side in ``plate_props``. Both directions are lossless: Plate -> canonical -> Plate gives back
-the value (block ids, comment and suggestion leaves, unknown elements and leaf keys) except for the
-transient keys Plate itself strips before saving (``ai``, ``aiChat``, ``commentTransient``,
-``comment_draft``), and canonical -> Plate -> canonical gives back the document.
+The mapping is reference/conversion.md section 3.7: blocks in ``plate_blocks`` (code lines,
+images, tables, callouts, equations, footnotes), indent lists in ``plate_lists``, inline content
+in ``plate_inline`` (marks as leaf keys, ``a`` links, mentions, hard breaks as ``"\\n"``) and
+what has no slot on the other side in ``plate_props``.
+
+Both directions are lossless: Plate -> canonical -> Plate gives back the value (block ids, comment
+and suggestion leaves, unknown elements and leaf keys) except for the transient keys Plate itself
+strips before saving (``ai``, ``aiChat``, ``commentTransient``, ``comment_draft``), and
+canonical -> Plate -> canonical gives back the document.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DocumentError
-from .plate_blocks import TOP, blocks_to_plate, read_blocks, read_footnote
+from .plate_blocks import blocks_to_plate, read_blocks, read_footnote
+from .plate_lists import TOP
 from .plate_props import Json
-
-EMPTY_VALUE_BLOCK: Json = {"type": "p", "children": [{"text": ""}]}
 
 
 def canonical_to_plate(doc: Json) -> list[Json]:

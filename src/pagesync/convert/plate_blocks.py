@@ -1,23 +1,27 @@
-"""Convert block nodes between the canonical document and Plate elements, lists included.
+"""Convert block nodes between the canonical document and Plate elements.
 
 One writer per canonical block type (``_WRITERS``) and one reader per Plate element type
-(``_READERS``). Lists follow Plate's indent model: a canonical list flattens into ``p`` elements
-with ``indent`` (the depth, from 1), ``listStyleType`` (``disc``, ``decimal``, ``todo`` or another
-CSS list style), ``listStart`` and ``checked``; the later blocks of an item sit at ``indent + 1``
-without ``listStyleType``. Reading rebuilds the tree with one pass over the flat run: an item owns
-the elements after it that are indented deeper.
+(``_READERS``); lists are flattened and rebuilt by ``plate_lists``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .plate_inline import inline_from_plate, inline_to_plate
+from .plate_lists import (
+    LIST_TYPES,
+    TOP,
+    Blocks,
+    Ctx,
+    is_item,
+    list_style,
+    list_to_plate,
+    read_list,
+)
 from .plate_props import (
     BLOCK_SLOTS,
-    UNSET,
     Json,
     attrs_to_props,
     carrier_to_plate,
@@ -31,19 +35,6 @@ TRANSIENT_ELEMENTS = frozenset({"aiChat"})
 VOID = [{"text": ""}]
 
 
-@dataclass(frozen=True)
-class Ctx:
-    """Where blocks sit: the ``indent`` of plain blocks and the ``indent`` of list items."""
-
-    indent: int
-    depth: int
-
-    def inside_item(self, depth: int) -> Ctx:
-        """Return the context of the later blocks of an item at ``depth``."""
-        return Ctx(depth + 1, depth + 1)
-
-
-TOP = Ctx(0, 1)
 _FOOTNOTE_SLOTS = {"label": "identifier"}
 
 # ------------------------------------------------------------------ canonical -> Plate
@@ -201,9 +192,9 @@ def blocks_to_plate(nodes: list[Json], ctx: Ctx) -> list[Json]:
     previous: str | None = None
     for node in nodes:
         kind = node.get("type")
-        if kind in _LIST_WRITERS:
-            style = _list_style(node)
-            out.extend(_list_to_plate(node, ctx, new_list=style == previous))
+        if kind in LIST_TYPES:
+            style = list_style(node)
+            out.extend(list_to_plate(node, ctx, style == previous, _BLOCKS))
             previous = style
             continue
         previous = None
@@ -214,101 +205,7 @@ def blocks_to_plate(nodes: list[Json], ctx: Ctx) -> list[Json]:
     return out
 
 
-# lists: canonical type -> (Plate style, item type)
-_LIST_WRITERS = {
-    "bulletList": ("disc", "listItem"),
-    "orderedList": ("decimal", "listItem"),
-    "taskList": ("todo", "taskItem"),
-}
-_ORDERED_STYLES = {
-    None: "decimal",
-    "a": "lower-alpha",
-    "A": "upper-alpha",
-    "i": "lower-roman",
-    "I": "upper-roman",
-}
-_STYLE_TYPES = {style: kind for kind, style in _ORDERED_STYLES.items()}
-
-
-def _list_style(node: Json) -> str:
-    attrs = node.get("attrs") or {}
-    if node["type"] == "orderedList":
-        return _ORDERED_STYLES.get(attrs.get("type"), "decimal")
-    plate = attrs.get("plate")
-    style = plate.get("listStyleType") if isinstance(plate, dict) else None
-    return style if isinstance(style, str) else _LIST_WRITERS[node["type"]][0]
-
-
-def _list_props(node: Json) -> tuple[int, Json]:
-    """Return the start number and the list attrs Plate has no place for."""
-    attrs = node.get("attrs") or {}
-    scratch: Json = {}
-    slots = {"start": "$start"}
-    if attrs.get("type") in _ORDERED_STYLES:
-        slots["type"] = "$type"
-    left = attrs_to_props(node, slots, scratch)
-    start = scratch.pop("$start", 1)
-    scratch.pop("$type", None)
-    scratch.pop("listStyleType", None)
-    if scratch:
-        left["plate"] = scratch
-    return (start if isinstance(start, int) else 1), left
-
-
-def _list_to_plate(node: Json, ctx: Ctx, new_list: bool) -> list[Json]:
-    style = _list_style(node)
-    item_type = _LIST_WRITERS[node["type"]][1]
-    items = node.get("content", [])
-    if not items or any(not _is_item_node(item, item_type) for item in items):
-        return [_block_to_plate_carrier(node, ctx)]
-    start, left = _list_props(node)
-    out: list[Json] = []
-    for i, item in enumerate(items):
-        base: Json = {"indent": ctx.depth, "listStyleType": style}
-        if node["type"] == "orderedList":
-            base["listStart"] = start + i
-            if i == 0 and start > 1:
-                base["listRestartPolite"] = start
-        item_left = dict(item.get("attrs") or {})
-        checked = item_left.pop("checked", UNSET if item_type == "taskItem" else None)
-        if checked == UNSET:
-            item_left["checked"] = UNSET
-        elif checked is not None:
-            base["checked"] = checked
-        first = _paragraph(item["content"][0], ctx, base)
-        pm = dict(first.get("pm", {}))
-        if i == 0 and (left or new_list):
-            pm["list"] = left
-        if item_left:
-            pm["item"] = item_left
-        if pm:
-            first["pm"] = pm
-        out.append(first)
-        out.extend(blocks_to_plate(item["content"][1:], ctx.inside_item(ctx.depth)))
-    return out
-
-
-def _is_item_node(item: Json, item_type: str) -> bool:
-    content = item.get("content") or []
-    return (
-        item.get("type") == item_type
-        and set(item) <= {"type", "attrs", "content"}
-        and bool(content)
-        and content[0].get("type") == "paragraph"
-    )
-
-
-def _block_to_plate_carrier(node: Json, ctx: Ctx) -> Json:
-    element = carrier_to_plate(node)
-    return {**_base(ctx), **element} if ctx.indent else element
-
-
 # ------------------------------------------------------------------ Plate -> canonical
-
-
-def _indent_of(element: Json) -> int:
-    indent = element.get("indent")
-    return indent if isinstance(indent, int) and not isinstance(indent, bool) else 0
 
 
 def _used(element: Json, ctx: Ctx) -> tuple[str, ...]:
@@ -502,8 +399,8 @@ def read_blocks(elements: list[Any], ctx: Ctx, lo: int = 0, hi: int | None = Non
     out: list[Json] = []
     i = lo
     while i < hi:
-        if _is_item(elements[i], ctx.depth):
-            node, i = _read_list(elements, i, hi, ctx.depth)
+        if is_item(elements[i], ctx.depth):
+            node, i = read_list(elements, i, hi, ctx.depth, _BLOCKS)
             out.append(node)
             continue
         node_or_none = read_block(elements[i], ctx)
@@ -513,116 +410,9 @@ def read_blocks(elements: list[Any], ctx: Ctx, lo: int = 0, hi: int | None = Non
     return out
 
 
-def _is_item(element: Any, depth: int) -> bool:
-    return (
-        isinstance(element, dict)
-        and element.get("type") == "p"
-        and isinstance(element.get("listStyleType"), str)
-        and _indent_of(element) == depth
-        and not is_node_carrier(element)
-    )
-
-
-def _style_list(style: str) -> tuple[str, str]:
-    """Return (canonical list type, item type) for a ``listStyleType``."""
-    if style == "todo":
-        return "taskList", "taskItem"
-    if style in _STYLE_TYPES:
-        return "orderedList", "listItem"
-    return "bulletList", "listItem"
-
-
-def _list_node(first: Json, kind: str, style: str) -> tuple[Json, int]:
-    """Start the canonical list an item begins; return it and its start number."""
-    node: Json = {"type": kind}
-    attrs: Json = {}
-    start = first.get("listStart", 1)
-    start = start if isinstance(start, int) and not isinstance(start, bool) else 1
-    if kind == "orderedList":
-        attrs = {"start": start, "type": _STYLE_TYPES[style]}
-    elif kind == "bulletList" and style != "disc":
-        attrs["plate"] = {"listStyleType": style}
-    for key, value in ((pm_of(first) or {}).get("list") or {}).items():
-        if value == UNSET:
-            attrs.pop(key, None)
-        else:
-            attrs[key] = value
-    if attrs:
-        node["attrs"] = attrs
-    return node, start
-
-
-def _read_list(elements: list[Any], i: int, hi: int, depth: int) -> tuple[Json, int]:
-    first = elements[i]
-    style = first["listStyleType"]
-    kind, item_type = _style_list(style)
-    node, start = _list_node(first, kind, style)
-    items: list[Json] = []
-    j = i
-    while j < hi and _continues(elements[j], depth, style, j == i):
-        k = j + 1
-        while k < hi and isinstance(elements[k], dict) and _indent_of(elements[k]) > depth:
-            k += 1
-        item = _read_item(elements[j], item_type, start + len(items), len(items) == 0, start)
-        item["content"].extend(read_blocks(elements, Ctx(depth + 1, depth + 1), j + 1, k))
-        items.append(item)
-        j = k
-    node["content"] = items
-    return node, j
-
-
-def _continues(element: Any, depth: int, style: str, first: bool) -> bool:
-    if not _is_item(element, depth) or element["listStyleType"] != style:
-        return False
-    return first or "list" not in (pm_of(element) or {})
-
-
-def _read_item(element: Json, item_type: str, number: int, first: bool, start: int) -> Json:
-    """Convert the first element of an item; the caller appends the item's later blocks."""
-    props = dict(element)
-    plate: Json = {}
-    props.pop("indent")
-    style = props.pop("listStyleType")
-    if style in _STYLE_TYPES:
-        _expect(props, plate, "listStart", number)
-        if first and start > 1:
-            _expect(props, plate, "listRestartPolite", start)
-    item: Json = {"type": item_type}
-    attrs: Json = {}
-    checked = props.pop("checked", UNSET)
-    if item_type == "taskItem":
-        attrs["checked"] = checked if isinstance(checked, bool) else False
-        if not isinstance(checked, bool):
-            plate["checked"] = checked
-    elif checked != UNSET:
-        attrs["checked"] = checked
-    pm = dict(pm_of(props) or {})
-    pm.pop("list", None)
-    for key, value in (pm.pop("item", None) or {}).items():
-        if value == UNSET:
-            attrs.pop(key, None)
-        else:
-            attrs[key] = value
-    _set_pm(props, pm)
-    paragraph = _read_paragraph(props, TOP)
-    if plate:
-        paragraph.setdefault("attrs", {}).setdefault("plate", {}).update(plate)
-    if attrs:
-        item["attrs"] = attrs
-    item["content"] = [paragraph]
-    return item
-
-
-def _set_pm(props: Json, pm: Json) -> None:
-    if pm:
-        props["pm"] = pm
-    else:
-        props.pop("pm", None)
-
-
-def _expect(props: Json, plate: Json, key: str, value: int) -> None:
-    """Consume a list prop the writer regenerates; keep it when it says something else."""
-    if props.get(key) == value:
-        del props[key]
-    elif key not in props:
-        plate[key] = UNSET
+_BLOCKS = Blocks(
+    write_paragraph=_paragraph,
+    write_blocks=blocks_to_plate,
+    read_paragraph=_read_paragraph,
+    read_blocks=read_blocks,
+)
