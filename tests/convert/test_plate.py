@@ -558,10 +558,18 @@ def test_realistic_value_with_discussions_and_suggestions() -> None:
     both_ways(value)
 
 
-@pytest.mark.parametrize("name", ["tiptap-docmost.json"])
-def test_canonical_documents_survive_plate(name: str) -> None:
-    canonical = json.loads((FIXTURES / "spellings" / name).read_text())
-    assert plate_to_canonical(canonical_to_plate(canonical)) == canonical
+CANONICAL_DOCUMENTS = [
+    FIXTURES / "spellings" / "tiptap-docmost.json",
+    *sorted((FIXTURES / "documents").glob("*.json")),
+]
+
+
+@pytest.mark.parametrize("path", CANONICAL_DOCUMENTS, ids=lambda path: path.name)
+def test_canonical_documents_survive_plate_and_markdown(path: Path) -> None:
+    canonical = json.loads(path.read_text())
+    value = canonical_to_plate(canonical)
+    assert plate_to_canonical(value) == canonical
+    assert markdown_to_plate(plate_to_markdown(value)) == value
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""CommonMark 0.31.2 through Plate: Markdown -> Plate -> Markdown keeps the HTML.
+"""CommonMark 0.31.2 and the GFM fixtures through Plate: Markdown -> Plate -> Markdown.
 
 Uses the oracle and the exception list of the Markdown round trip (test_markdown_commonmark.py):
 the Plate layer adds no exception of its own, because canonical -> Plate -> canonical is the
@@ -8,9 +8,11 @@ exactly a Markdown -> document -> Markdown trip.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it.utils import read_fixture_file
 from test_markdown_commonmark import EXAMPLES, EXCEPTIONS, normalized_html
 
 from pagesync.convert import markdown_to_plate, plate_to_markdown
@@ -48,3 +50,18 @@ def test_at_least_97_percent_pass_through_plate() -> None:
     failing = set(PLATE_EXCEPTIONS) | set(EXCEPTIONS)
     assert len(failing) <= 19
     assert len(EXAMPLES) == 652
+
+
+GFM = Path(__file__).parent.parent / "fixtures" / "gfm"
+GFM_CASES = [
+    pytest.param(md, id=f"{path.stem}-{line}")
+    for path in sorted(GFM.glob("*.md"))
+    for line, _title, md, _html in read_fixture_file(path)
+]
+
+
+@pytest.mark.parametrize("markdown", GFM_CASES)
+def test_gfm_through_plate_loses_nothing(markdown: str) -> None:
+    value = markdown_to_plate(markdown)
+    assert plate_to_canonical(value) == parse_markdown(markdown)
+    assert markdown_to_plate(plate_to_markdown(value)) == value
