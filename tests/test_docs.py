@@ -1,5 +1,6 @@
 """Every command is documented: a helpful --help and a section in docs/cli.md; docs/ is a vault."""
 
+import doctest
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,3 +83,13 @@ def test_readme_opens_with_purpose_then_the_two_commands() -> None:
         "bash scripts/test.sh\n"
     )
     assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").count("scripts/test.sh") == 1
+
+
+def test_the_readme_library_example_runs_as_written() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    session = readme.split("```pycon\n", 1)[1].split("```", 1)[0]
+    test = doctest.DocTestParser().get_doctest(session, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+    assert len(test.examples) >= 5

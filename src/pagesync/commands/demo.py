@@ -103,12 +103,20 @@ def verdict(demo: Demo) -> str:
     )
 
 
+def _shown(path: Path) -> str:
+    """Show a path relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def render_report(demo: Demo) -> str:
     """Render a short, readable account of the round trip for a terminal."""
     doc = demo.outputs["prosemirror"]
     first = json.dumps(doc["content"][0], ensure_ascii=False) if doc.get("content") else "{}"
     parts = [
-        f"Page: {demo.page} ({demo.meta.get('title', 'untitled')}) from {demo.vault}",
+        f"Page: {demo.page} ({demo.meta.get('title', 'untitled')}) from {_shown(demo.vault)}",
         "",
         f"1. Markdown -> ProseMirror JSON ({len(json.dumps(doc)):,} bytes). First block:",
         f"   {first}",
