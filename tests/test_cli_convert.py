@@ -187,7 +187,14 @@ def test_schema_violation_names_the_json_path(tmp_path: Path) -> None:
 
 def test_plate_that_is_not_a_list_is_an_error() -> None:
     line = one_error_line(run_main("-", "--from", "plate", input='{"type": "p"}'))
-    assert line == "Error: <stdin> at $: a Plate value must be a JSON list of blocks"
+    assert line == "Error: <stdin> at $: a Plate value must be a JSON list of elements"
+
+
+def test_errors_deep_in_a_converter_name_the_input_file(tmp_path: Path) -> None:
+    path = tmp_path / "value.json"
+    path.write_text('[{"type": "p", "children": "oops"}]', encoding="utf-8")
+    line = one_error_line(run_main(str(path), "--to", "markdown"))
+    assert line.startswith(f"Error: {path} at $[0]")
 
 
 def test_bad_productive_body_names_stdin() -> None:

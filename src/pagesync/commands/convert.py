@@ -65,10 +65,7 @@ def _read_plate(text: str, source: str) -> Page:
     """Parse a Plate ``content_rich`` value (a JSON list of blocks)."""
     from ..convert import plate_to_doc
 
-    value = _load_json(text, source)
-    if not isinstance(value, list):
-        raise DocumentError("a Plate value must be a JSON list of blocks", source, path="$")
-    return Page(plate_to_doc(value))
+    return Page(plate_to_doc(_load_json(text, source)))
 
 
 def _read_productive(text: str, source: str) -> Page:
@@ -147,9 +144,18 @@ def guess_format(name: str, text: str) -> str:
 def convert_text(
     text: str, source: str, source_format: str, target: str, spelling: str | None = None
 ) -> str:
-    """Convert one page's text from one format to another."""
-    page = READERS[source_format](text, source)
-    return WRITERS[target](page, spelling)
+    """Convert one page's text from one format to another.
+
+    Raises:
+        FrontMatterError, DocumentError: the input is not valid; the error names ``source``.
+    """
+    try:
+        return WRITERS[target](READERS[source_format](text, source), spelling)
+    except DocumentError as exc:
+        # Converters deeper down only know a placeholder such as "<document>"; name the input.
+        if exc.source.startswith("<"):
+            exc.source = source
+        raise
 
 
 def _read_input(name: str) -> tuple[str, str]:
