@@ -55,13 +55,14 @@ MARK_ALIASES = [
 def placed(node_type: str) -> dict[str, Any]:
     """Return a document holding one node of ``node_type`` where the schema allows it."""
     if NODES.get(node_type, {}).get("inline"):
-        return doc({"type": "paragraph", "content": [{"type": node_type}]})
+        inline = [{"type": "text", "text": "x"}, {"type": node_type}]
+        return doc({"type": "paragraph", "content": inline})
     return doc({"type": node_type})
 
 
 def first_node(document: dict[str, Any]) -> dict[str, Any]:
     node: dict[str, Any] = document["content"][0]
-    return node["content"][0] if node["type"] == "paragraph" else node
+    return node["content"][-1] if node["type"] == "paragraph" else node
 
 
 @pytest.mark.parametrize(("spelling", "canonical", "name"), NODE_ALIASES)
@@ -168,6 +169,16 @@ def test_outline_attr_renames() -> None:
     assert canonical["content"][0]["attrs"] == {"type": "tip"}
     assert canonical["content"][1]["attrs"]["align"] == "center"
     assert from_canonical(canonical, "outline") == source
+
+
+def test_image_alone_in_a_paragraph_is_a_block_image() -> None:
+    image = {"type": "image", "attrs": {"src": "a.png", "alt": "a", "title": None}}
+    source = doc({"type": "paragraph", "content": [image]})
+    canonical = to_canonical(source)
+    assert canonical == doc(image)
+    assert from_canonical(canonical, "prosemirror-basic") == source
+    from_markdown = markdown_to_doc("![a](a.png)\n")
+    assert from_canonical(from_markdown, "prosemirror-basic") == source
 
 
 def test_image_inside_text_is_schema_basic_inline_image() -> None:

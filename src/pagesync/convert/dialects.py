@@ -120,6 +120,9 @@ def _tight_from_canonical(attrs: Json) -> Json:
     return out
 
 
+_IMAGE_ATTRS = frozenset({"src", "alt", "title"})
+
+
 def _basic_aliases() -> Spelling:
     """Build prosemirror-markdown's schema (schema-basic, schema-list, prosemirror-tables)."""
     cell = Alias("table_cell", native=frozenset({"colspan", "rowspan", "colwidth"}))
@@ -148,7 +151,7 @@ def _basic_aliases() -> Spelling:
         ),
         "listItem": Alias("list_item"),
         # schema-basic's image is inline: the canonical inlineImage
-        "inlineImage": Alias("image"),
+        "inlineImage": Alias("image", native=_IMAGE_ATTRS),
         "hardBreak": Alias("hard_break"),
         "tableRow": Alias("table_row"),
         "tableCell": cell,
@@ -178,7 +181,7 @@ def _outline_aliases() -> Spelling:
         "taskList": Alias("checkbox_list"),
         "taskItem": Alias("checkbox_item", native=frozenset({"checked"})),
         "hardBreak": Alias("br"),
-        "inlineImage": Alias("image"),
+        "inlineImage": Alias("image", native=_IMAGE_ATTRS),
         "tableRow": Alias("tr"),
         "tableHeader": Alias("th", {"align": "alignment"}, native=cell_native),
         "tableCell": Alias("td", {"align": "alignment"}, native=cell_native),
@@ -206,7 +209,7 @@ def _productive_aliases() -> Spelling:
         "horizontalRule": Alias("divider"),
         "callout": Alias("banner"),
         "hardBreak": Alias("br"),
-        "inlineImage": Alias("image"),
+        "inlineImage": Alias("image", native=_IMAGE_ATTRS),
     }
     marks = {
         "bold": Alias("strong"),
@@ -350,15 +353,28 @@ class _Renamer:
     nodes: Mapping[str, tuple[str, Alias]]
     marks: Mapping[str, tuple[str, Alias]]
     to_canon: bool
+    inline_images: bool = False
 
     def node(self, node: Json) -> Json:
         """Return ``node`` renamed, with its content and marks renamed too."""
+        if self.inline_images:
+            if self.to_canon and _is_image_paragraph(node):
+                return self._block_image(node["content"][0])
+            if not self.to_canon and node["type"] == "image":
+                return {"type": "paragraph", "content": [self._block_image(node)]}
         out = self._renamed(node, self.nodes.get(node["type"]))
         if "content" in node:
             out["content"] = [self.node(child) for child in node["content"]]
         if "marks" in node:
             out["marks"] = [self._renamed(m, self.marks.get(m["type"])) for m in node["marks"]]
         return out
+
+    def _block_image(self, image: Json) -> Json:
+        """Turn a spelling's image alone in a paragraph into a block image, or back."""
+        if self.to_canon:
+            return self._renamed(image, ("image", self.nodes["image"][1]))
+        alias = self.nodes["inlineImage"][1]
+        return self._renamed(image, (alias.name, alias))
 
     def _renamed(self, item: Json, entry: tuple[str, Alias] | None) -> Json:
         """Return a copy of one node or mark with its type and attrs in the target spelling."""
@@ -397,7 +413,24 @@ def _renamer(spelling: Spelling, to_canon: bool) -> _Renamer:
     else:
         nodes = {c: (a.name, a) for c, a in spelling.nodes.items()}
         marks = {c: (a.name, a) for c, a in spelling.marks.items()}
-    return _Renamer(nodes, marks, to_canon)
+    return _Renamer(nodes, marks, to_canon, "inlineImage" in spelling.nodes)
+
+
+def _is_image_paragraph(node: Json) -> bool:
+    """Return whether ``node`` is a paragraph holding one unmarked image and nothing else.
+
+    Tiptap's image is a block; Markdown reads an image alone on its line as one, so a
+    spelling with inline images writes a block image as a paragraph around it.
+    """
+    content = node.get("content")
+    return (
+        node["type"] == "paragraph"
+        and set(node) == {"type", "content"}
+        and isinstance(content, list)
+        and len(content) == 1
+        and content[0].get("type") == "image"
+        and "marks" not in content[0]
+    )
 
 
 _READERS = {name: _renamer(sp, True) for name, sp in SPELLINGS.items()}
