@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from ..errors import RemoteError
 
 Body = dict[str, Any] | list[Any]
+# What a remote answers for a page that no longer exists (Raven says 410 for a deleted one).
+GONE_STATUSES = frozenset({404, 410})
 BodyFormat = Literal["prosemirror", "plate"]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import RemoteError
-from .base import Capabilities, PageDraft, Remote, RemotePage, Upload, link_page_id
+from .base import GONE_STATUSES, Capabilities, PageDraft, Remote, RemotePage, Upload, link_page_id
 from .http import HttpClient, json_of
 
 # Page flags kept in front-matter and sent back on update.
@@ -173,7 +173,7 @@ class PlateRemote(Remote):
         try:
             await self.http.request("DELETE", f"/api/pages/{page_id}", page_id=page_id)
         except RemoteError as error:
-            if error.status != 404:
+            if error.status not in GONE_STATUSES:
                 raise
 
     async def upload(self, name: str, data: bytes, content_type: str,

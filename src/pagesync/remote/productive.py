@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RemoteError
-from .base import Capabilities, PageDraft, Remote, RemotePage, link_page_id
+from .base import GONE_STATUSES, Capabilities, PageDraft, Remote, RemotePage, link_page_id
 from .http import HttpClient, json_of
 
 API_PREFIX = "/api/v2"
@@ -224,7 +224,7 @@ class ProductiveRemote(Remote):
         try:
             await self.http.request("DELETE", f"/pages/{page_id}", page_id=page_id)
         except RemoteError as error:
-            if error.status != 404:
+            if error.status not in GONE_STATUSES:
                 raise
 
     def page_link(self, page_id: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RemoteError
-from .base import Capabilities, PageDraft, Remote, RemotePage, link_page_id
+from .base import GONE_STATUSES, Capabilities, PageDraft, Remote, RemotePage, link_page_id
 from .http import HttpClient, json_of
 
 API_PREFIX = "/v1"
@@ -140,7 +140,7 @@ class RavenRemote(Remote):
             await self.http.request("DELETE", f"/pages/{page_id}", page_id=page_id,
                                     params={"workspaceId": self.workspace})
         except RemoteError as error:
-            if error.status not in (404, 410):
+            if error.status not in GONE_STATUSES:
                 raise
 
     def page_link(self, page_id: str) -> str:
