@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from .store import Store
 
 # One line per dialect, in mount order.
-DIALECT_MODULES: tuple[str, ...] = ("pagesync.server.productive",)
+DIALECT_MODULES: tuple[str, ...] = (
+    "pagesync.server.productive",
+    "pagesync.server.raven",
+)
 
 
 @dataclass(frozen=True)

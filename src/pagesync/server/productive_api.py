@@ -98,6 +98,7 @@ class ProductiveApi:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.tokens = TokenCache()
+        self.by_id = pages.Prepared(pages.by_id_statement())
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise the documented 401/403."""
@@ -162,11 +163,13 @@ class ProductiveApi:
         """Return the page as a single-resource document (with ``include`` and ``fields``)."""
         include = parse_include(request.query_params.get("include"))
         fields = parse_fields(request.query_params.get("fields[pages]"))
-        with self.store.engine.connect() as conn:
-            row = pages.get_page(conn, principal.scope_id, page_id)
-            if row is None:
-                raise not_found()
-            included = pages.included_resources(conn, principal.scope_id, [row], include)
+        row = self.by_id.first(self.store.engine, page_id=page_id, scope_id=principal.scope_id)
+        if row is None:
+            raise not_found()
+        included: list[dict[str, Any]] = []
+        if include:
+            with self.store.engine.connect() as conn:
+                included = pages.included_resources(conn, principal.scope_id, [row], include)
         payload: dict[str, Any] = {"data": page_resource(row, include, fields)}
         if include:
             payload["included"] = included

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, cast, false, func, not_, or_, true
 from sqlalchemy.sql.elements import UnaryExpression
 
+from .productive import PRODUCTIVE_PAGES
 from .productive_wire import ApiError, generic_error, unsupported
 from .store import PAGES, USERS
 
@@ -47,6 +48,7 @@ class ListQuery:
     where: list[Clause] = field(default_factory=list)
     order: list[UnaryExpression[Any]] = field(default_factory=list)
     needs_users: bool = False
+    needs_productive: bool = False
     number: int = 1
     size: int = DEFAULT_PAGE_SIZE
     include: tuple[str, ...] = ()
@@ -168,38 +170,32 @@ class TimeFilter:
         return windows[op]
 
 
-def _filters() -> dict[str, IdFilter | TimeFilter]:
-    from .productive import PRODUCTIVE_PAGES
+# Each filter key: the column it reads and how its values parse (one line per key).
+FILTERS: dict[str, IdFilter | TimeFilter] = {
+    "id": IdFilter(PAGES.c.id),
+    "creator_id": IdFilter(PAGES.c.creator_id),
+    "project_id": IdFilter(PAGES.c.collection, as_text=True),
+    "parent_page_id": IdFilter(PAGES.c.parent_id),
+    "root_page_id": IdFilter(PAGES.c.root_id),
+    "edited_at": TimeFilter(PRODUCTIVE_PAGES.c.edited_at),
+}
 
-    return {
-        "id": IdFilter(PAGES.c.id),
-        "creator_id": IdFilter(PAGES.c.creator_id),
-        "project_id": IdFilter(PAGES.c.collection, as_text=True),
-        "parent_page_id": IdFilter(PAGES.c.parent_id),
-        "root_page_id": IdFilter(PAGES.c.root_id),
-        "edited_at": TimeFilter(PRODUCTIVE_PAGES.c.edited_at),
-    }
-
-
-def _sorts() -> dict[str, Any]:
-    """Return the sort keys; names and titles sort without regard to case, on both databases."""
-    from .productive import PRODUCTIVE_PAGES
-
-    return {
-        "created_at": PAGES.c.created_at,
-        "creator_name": func.lower(USERS.c.name),
-        "edited_at": PRODUCTIVE_PAGES.c.edited_at,
-        "id": PAGES.c.id,
-        "last_activity_at": PRODUCTIVE_PAGES.c.last_activity_at,
-        "project": cast(PAGES.c.collection, BigInteger),
-        "title": func.lower(PAGES.c.title),
-        "updated_at": PAGES.c.updated_at,
-    }
+# Each sort key and its column; names and titles sort without regard to case, on both databases.
+SORTS: dict[str, Any] = {
+    "created_at": PAGES.c.created_at,
+    "creator_name": func.lower(USERS.c.name),
+    "edited_at": PRODUCTIVE_PAGES.c.edited_at,
+    "id": PAGES.c.id,
+    "last_activity_at": PRODUCTIVE_PAGES.c.last_activity_at,
+    "project": cast(PAGES.c.collection, BigInteger),
+    "title": func.lower(PAGES.c.title),
+    "updated_at": PAGES.c.updated_at,
+}
 
 
 def parse_filters(params: Sequence[tuple[str, str]]) -> list[Clause]:
     """Return the conditions of every ``filter[...]`` parameter (400 for unknown ones)."""
-    filters = _filters()
+    filters = FILTERS
     grouped: dict[tuple[str, str], list[str]] = {}
     for key, value in params:
         if not key.startswith("filter["):
@@ -217,7 +213,7 @@ def parse_filters(params: Sequence[tuple[str, str]]) -> list[Clause]:
 
 def parse_sort(raw: str | None) -> tuple[list[UnaryExpression[Any]], bool]:
     """Return ORDER BY terms for ``sort=a,-b`` (ties broken by id) and whether users are joined."""
-    sorts = _sorts()
+    sorts = SORTS
     order: list[UnaryExpression[Any]] = []
     descending = False
     names = [n.strip() for n in (raw or "").split(",") if n.strip()]
@@ -280,8 +276,10 @@ def parse_list_query(params: Sequence[tuple[str, str]]) -> ListQuery:
     single = dict(params)
     _reject_unsupported_params(params)
     order, needs_users = parse_sort(single.get("sort"))
+    where = parse_filters(params)
     return ListQuery(
-        where=parse_filters(params),
+        where=where,
+        needs_productive=any(key.startswith("filter[edited_at]") for key, _ in params),
         order=order,
         needs_users=needs_users,
         number=_positive("page[number]", single.get("page[number]"), 1),

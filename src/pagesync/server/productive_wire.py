@@ -7,11 +7,11 @@ generic errors with a numeric ``status`` and validation errors with a string one
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 MEDIA_TYPE = "application/vnd.api+json"
@@ -90,8 +90,8 @@ def bad_request(detail: str, pointer: str | None = None) -> ApiError:
 
 
 def encode(payload: Mapping[str, Any]) -> bytes:
-    """Encode a document once, compactly, as UTF-8 JSON."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Encode a document once, compactly, as UTF-8 JSON (orjson: ten times the stdlib's speed)."""
+    return orjson.dumps(payload)
 
 
 def document_response(payload: Mapping[str, Any], status: int = 200) -> Response:
@@ -103,12 +103,11 @@ def stamp(ms: int | None) -> str | None:
     """Format stored milliseconds like Rails: ``2025-08-02T00:25:39.156+00:00``."""
     if ms is None:
         return None
-    moment = datetime.fromtimestamp(ms // 1000, UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}+00:00"
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
 
 
 def _json_or_none(raw: str | None) -> Any:
-    return None if raw is None else json.loads(raw)
+    return None if raw is None else orjson.loads(raw)
 
 
 def page_attributes(row: Any) -> dict[str, Any]:
