@@ -48,3 +48,12 @@ def test_a_missing_page_names_the_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--vault", str(tmp_path), "--page", "nope.md"])
     assert isinstance(result.exception, InputError)
     assert str(result.exception) == f"{tmp_path / 'nope.md'}: no such page in the vault"
+
+
+def test_a_page_outside_the_vault_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("secret\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    result = CliRunner().invoke(cli, ["demo", "--vault", str(vault), "--page", "../secret.md"])
+    assert isinstance(result.exception, InputError)
+    assert "secret" not in result.output

@@ -42,8 +42,9 @@ class Demo:
 def read_page(demo: Demo) -> None:
     """Read the page and keep its front-matter aside."""
     from ..frontmatter import read_front_matter
+    from ..vault import resolve_inside
 
-    path = demo.vault / demo.page
+    path = resolve_inside(demo.vault, demo.page)
     if not path.is_file():
         raise InputError("no such page in the vault", str(path))
     demo.meta, demo.markdown = read_front_matter(path)
