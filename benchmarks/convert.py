@@ -41,6 +41,7 @@ class Page:
         self.target = target_words
         self.words = 0
         self.footnotes: list[str] = []
+        self.references: dict[str, str] = {}
 
     def word(self) -> str:
         self.words += 1
@@ -64,6 +65,8 @@ def inline_span(page: Page) -> str:
         5: lambda: f"https://docs.example.com/{page.word()}/{page.word()}",
         6: lambda: f"[{text}](https://example.com/{page.word()} \"{page.word()}\")",
         7: lambda: footnote_ref(page, text),
+        8: lambda: reference_link(page, text),
+        9: lambda: f"<kbd>{page.word()}</kbd>",
     }
     return spans.get(kind, lambda: text)()
 
@@ -73,6 +76,13 @@ def footnote_ref(page: Page, text: str) -> str:
     label = f"n{len(page.footnotes) + 1}"
     page.footnotes.append(f"[^{label}]: {page.phrase(6, 16)}.")
     return f"{text}[^{label}]"
+
+
+def reference_link(page: Page, text: str) -> str:
+    """Link through a reference definition, written once at the end of the page."""
+    label = page.word()
+    page.references.setdefault(label, f"[{label}]: https://example.com/ref/{label}")
+    return f"[{text}][{label}]"
 
 
 def sentence(page: Page) -> str:
@@ -171,6 +181,7 @@ def generate_page(rng: random.Random) -> str:
     while page.words < page.target:
         blocks.append(rng.choices(makers, weights)[0](page))
     blocks += page.footnotes
+    blocks += page.references.values()
     return "\n\n".join(blocks) + "\n"
 
 
