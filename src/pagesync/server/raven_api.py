@@ -1,0 +1,409 @@
+"""The Raven Docs v1 API over HTTP, mounted at ``/v1``: workspaces, spaces, pages, history.
+
+Each endpoint is a small handler wrapped by ``RavenApi.endpoint``, which does what every request
+needs in order: a request id, the per-key rate limit, ``Authorization: Bearer`` (401), the
+key's role (403), then the handler; every answer carries the rate-limit and request-id headers
+and every error is the ``{"error": {...}}`` envelope, never a bare 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import raven_input as given
+from . import raven_pages as pages
+from . import raven_scopes as scopes
+from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
+from .raven import add_member, create_space, create_workspace, free_space_slug
+from .raven_limit import RateLimiter, Verdict
+from .raven_openapi import openapi_document
+from .raven_wire import (
+    ApiError,
+    conflict,
+    deleted,
+    forbidden,
+    history_item,
+    internal_error,
+    invalid_body,
+    iso_time,
+    json_response,
+    make_slug,
+    not_found,
+    page_created,
+    page_full,
+    page_item,
+    space_object,
+    unauthorized,
+    workspace_object,
+)
+from .store import Store
+
+LOG = logging.getLogger(__name__)
+DIALECT = "raven"
+ROLE_NEEDED = {VIEW: "viewer", UPDATE: "editor", MANAGE: "admin"}
+Handler = Callable[[Request, Any], Awaitable[Response]]
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, secret = (request.headers.get("authorization") or "").partition(" ")
+    return secret.strip() or None if scheme.lower() == "bearer" else None
+
+
+def rate_limited(verdict: Verdict) -> ApiError:
+    """Return the 429 for a key past its window's limit."""
+    message = f"Rate limit exceeded. Please retry after {verdict.retry_after} seconds."
+    details = {"limit": verdict.limit, "reset_at": iso_time(verdict.reset * 1000)}
+    return ApiError(429, "RATE_LIMITED", message, details)
+
+
+class RavenApi:
+    """The handlers over one store, with this app's token cache and rate limiter."""
+
+    def __init__(self, store: Store, rate_limit: int) -> None:
+        self.store = store
+        self.tokens = TokenCache()
+        self.limiter = RateLimiter(rate_limit)
+
+    def authenticate(self, request: Request, permission: str) -> Principal:
+        """Return the caller's principal, or raise the documented 401/403."""
+        secret = _bearer(request)
+        principal = self.tokens.lookup(self.store, DIALECT, secret) if secret else None
+        if principal is None:
+            raise unauthorized()
+        if not principal.can(permission):
+            raise forbidden(principal.role, ROLE_NEEDED[permission])
+        return principal
+
+    def stamp(self, request: Request, response: Response, verdict: Verdict | None = None) -> None:
+        """Add the rate-limit and request-id headers every answer carries."""
+        if verdict is None:
+            verdict = self.limiter.hit(self.client_key(request))
+        response.headers.update(verdict.headers())
+        response.headers["X-Request-Id"] = "req_" + secrets.token_hex(10)
+
+    @staticmethod
+    def client_key(request: Request) -> str:
+        """Return whose budget a request spends: its API key, else its address."""
+        secret = _bearer(request)
+        if secret:
+            return "key:" + secret
+        return "ip:" + (request.client.host if request.client else "")
+
+    def endpoint(
+        self, permission: str | None, handler: Handler
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a handler with the rate limit, authentication, error envelope and headers.
+
+        ``permission`` None makes a public route (its handler gets no principal).
+        """
+
+        async def run(request: Request) -> Response:
+            verdict = self.limiter.hit(self.client_key(request))
+            try:
+                if not verdict.allowed:
+                    raise rate_limited(verdict)
+                principal = None
+                if permission is not None:
+                    principal = self.authenticate(request, permission)
+                response = await handler(request, principal)
+            except ApiError as error:
+                response = json_response(error.body(), error.status, error.headers)
+            except Exception:
+                LOG.exception("raven: %s %s failed", request.method, request.url.path)
+                failure = internal_error()
+                response = json_response(failure.body(), failure.status)
+            self.stamp(request, response, verdict)
+            return response
+
+        return run
+
+    # Workspaces
+
+    async def list_workspaces(self, _request: Request, principal: Principal) -> Response:
+        """``GET /workspaces``: the workspaces the key's user belongs to."""
+        with self.store.engine.connect() as conn:
+            rows = scopes.list_workspaces(conn, principal.user_id)
+        return json_response({"data": [workspace_object(r, principal.role, False) for r in rows]})
+
+    async def get_workspace(self, request: Request, principal: Principal) -> Response:
+        """``GET /workspaces/{workspaceId}``."""
+        ref = str(request.path_params["workspaceId"])
+        with self.store.engine.connect() as conn:
+            row = scopes.find_workspace(conn, principal.user_id, ref)
+        if row is None:
+            raise not_found("Workspace", "workspaceId", ref)
+        return json_response({"data": workspace_object(row, principal.role, True)})
+
+    async def create_workspace(self, request: Request, principal: Principal) -> Response:
+        """``POST /workspaces``: 201; the key's user becomes its first member."""
+        body = given.read_body(await request.body())
+        name = given.required_text(body, "name")
+        hostname = given.hostname(body)
+        description = given.optional_text(body, "description")
+        with self.store.engine.begin() as conn:
+            if scopes.hostname_taken(conn, hostname):
+                raise conflict("hostname", hostname)
+            new = create_workspace(self.store, conn, name, hostname, description)
+            add_member(conn, new, principal.user_id)
+            row = scopes.workspace_by_id(conn, principal.user_id, new)
+        return json_response({"data": workspace_object(row, principal.role, True)}, 201)
+
+    # Spaces
+
+    async def list_spaces(self, request: Request, principal: Principal) -> Response:
+        """``GET /spaces?workspaceId=``: the workspace's spaces with their page counts."""
+        ref = given.required_query(request.query_params, "workspaceId")
+        with self.store.engine.connect() as conn:
+            workspace = scopes.workspace_id(conn, principal.user_id, ref)
+            rows = scopes.list_spaces(conn, workspace)
+        return json_response({"data": [space_object(r, False) for r in rows]})
+
+    async def get_space(self, request: Request, principal: Principal) -> Response:
+        """``GET /spaces/{spaceId}?workspaceId=``."""
+        ref = given.required_query(request.query_params, "workspaceId")
+        space = str(request.path_params["spaceId"])
+        with self.store.engine.connect() as conn:
+            workspace = scopes.workspace_id(conn, principal.user_id, ref)
+            row = scopes.find_space(conn, workspace, space)
+        if row is None:
+            raise not_found("Space", "spaceId", space)
+        return json_response({"data": space_object(row, True)})
+
+    async def create_space(self, request: Request, principal: Principal) -> Response:
+        """``POST /spaces``: 201 with the new space (its slug from the name unless given)."""
+        body = given.read_body(await request.body())
+        ref = given.required_id(body, "workspaceId")
+        name = given.required_text(body, "name")
+        slug = given.optional_text(body, "slug")
+        if slug is not None and make_slug(slug, "") != slug:
+            raise invalid_body("slug", "must be lowercase words joined by hyphens")
+        extra = {k: given.optional_text(body, k) for k in ("description", "icon")}
+        extra["visibility"] = given.visibility(body)
+        with self.store.engine.begin() as conn:
+            workspace = scopes.workspace_id(conn, principal.user_id, ref)
+            if slug is not None and scopes.slug_taken(conn, workspace, slug):
+                raise conflict("slug", slug)
+            slug = slug or free_space_slug(conn, workspace, name)
+            new = create_space(self.store, conn, workspace, name, slug, **extra)
+            row = scopes.space_by_id(conn, workspace, new)
+        return json_response({"data": space_object(row, True)}, 201)
+
+    # Pages
+
+    def visible_page(self, conn: Any, principal: Principal, page_ref: str) -> Any:
+        """Return a live page the key may see, or raise NOT_FOUND / DELETED."""
+        row = (
+            pages.find_page(conn, principal.user_id, page_ref)
+            if given.looks_like_id(page_ref)
+            else None
+        )
+        if row is None:
+            raise not_found("Page", "pageId", page_ref)
+        if row.deleted_at is not None:
+            raise deleted(page_ref)
+        return row
+
+    def page_in(self, conn: Any, principal: Principal, page_ref: str, workspace_ref: str) -> Any:
+        """Return a live page of the named workspace (which the key must belong to)."""
+        workspace = scopes.workspace_id(conn, principal.user_id, workspace_ref)
+        row = self.visible_page(conn, principal, page_ref)
+        if row.workspace_id != workspace:
+            raise not_found("Page", "pageId", page_ref)
+        return row
+
+    async def list_pages(self, request: Request, principal: Principal) -> Response:
+        """``GET /pages?workspaceId=&spaceId=[&parentId=]``: one page of results and meta."""
+        params = request.query_params
+        ref = given.required_query(params, "workspaceId")
+        space_ref = given.required_query(params, "spaceId")
+        parent_ref = (params.get("parentId") or "").strip() or None
+        paging = given.paging(params)
+        with self.store.engine.connect() as conn:
+            workspace = scopes.workspace_id(conn, principal.user_id, ref)
+            space = scopes.space_id(conn, workspace, space_ref)
+            parent = None
+            if parent_ref is not None:
+                parent = self.parent_in(conn, principal, parent_ref, space).id
+            rows, total = pages.list_pages(conn, space, parent, paging)
+        items = [page_item(r, space_ref) for r in rows]
+        return json_response({"data": items, "meta": paging.meta(total)})
+
+    def parent_in(self, conn: Any, principal: Principal, ref: str, space: int) -> Any:
+        """Return the live page ``ref`` of the space, or raise NOT_FOUND naming parentId."""
+        row = None
+        if given.looks_like_id(ref):
+            row = pages.find_live_page(conn, principal.user_id, ref, space)
+        if row is None:
+            raise not_found("Parent page", "parentId", ref)
+        return row
+
+    async def get_page(self, request: Request, principal: Principal) -> Response:
+        """``GET /pages/{pageId}``: the page with its content and workspaceId."""
+        ref = str(request.path_params["pageId"])
+        workspace_ref = request.query_params.get("workspaceId")
+        with self.store.engine.connect() as conn:
+            if workspace_ref:
+                row = self.page_in(conn, principal, ref, workspace_ref)
+            else:
+                row = self.visible_page(conn, principal, ref)
+        return json_response({"data": page_full(row)})
+
+    async def create_page(self, request: Request, principal: Principal) -> Response:
+        """``POST /pages``: 201 with the new page (no content), history version 1."""
+        body = given.read_body(await request.body())
+        ref = given.required_id(body, "workspaceId")
+        space_ref = given.required_id(body, "spaceId")
+        title = given.required_text(body, "title")
+        content = given.content(body, required=True)
+        assert content is not None
+        parent_ref = given.optional_id(body, "parentId")
+        icon = given.optional_text(body, "icon")
+        summary = given.optional_text(body, "summary")
+        snapshot = pages.Snapshot(title, pages.encode(content), icon)
+        with self.store.engine.begin() as conn:
+            workspace = scopes.workspace_id(conn, principal.user_id, ref)
+            space = scopes.space_id(conn, workspace, space_ref)
+            parent = (
+                None
+                if parent_ref is None
+                else self.parent_in(conn, principal, parent_ref, space).id
+            )
+            public_id = pages.create_page(
+                self.store,
+                conn,
+                space_id=space,
+                parent_id=parent,
+                user_id=principal.user_id,
+                snapshot=snapshot,
+                summary=summary,
+            )
+            row = pages.find_page(conn, principal.user_id, public_id)
+        return json_response({"data": page_created(row)}, 201)
+
+    async def update_page(self, request: Request, principal: Principal) -> Response:
+        """``PUT /pages/{pageId}``: change what the body names; history when the text changes."""
+        ref = str(request.path_params["pageId"])
+        body = given.read_body(await request.body())
+        workspace_ref = given.required_id(body, "workspaceId")
+        title = given.required_text(body, "title") if "title" in body else None
+        content = given.content(body, required=False)
+        icon = given.optional_text(body, "icon")
+        parent_ref = given.optional_id(body, "parentId")
+        summary = given.optional_text(body, "summary")
+        with self.store.engine.begin() as conn:
+            row = self.page_in(conn, principal, ref, workspace_ref)
+            if "parentId" in body:
+                self.reparent(conn, principal, row, parent_ref)
+            old = pages.snapshot_of(row)
+            new = pages.Snapshot(
+                old.title if title is None else title,
+                old.body if content is None else pages.encode(content),
+                icon if "icon" in body else old.icon,
+            )
+            if new != old:
+                pages.write_snapshot(conn, row.id, principal.user_id, new)
+                pages.add_history(self.store, conn, row.id, principal.user_id, new, summary)
+            row = pages.find_page(conn, principal.user_id, ref)
+        return json_response({"data": page_full(row)})
+
+    def reparent(self, conn: Any, principal: Principal, row: Any, parent_ref: str | None) -> None:
+        """Move the page under ``parent_ref`` (None: the top), refusing a cycle."""
+        parent = None
+        if parent_ref is not None:
+            parent = self.parent_in(conn, principal, parent_ref, row.scope_id).id
+            if parent in self.store.subtree_ids(conn, row.id):
+                raise invalid_body(
+                    "parentId",
+                    "a page cannot move under itself or its descendants",
+                    value=parent_ref,
+                )
+        if parent != row.parent_id:
+            pages.move_page(conn, row.id, parent, principal.user_id)
+
+    async def delete_page(self, request: Request, principal: Principal) -> Response:
+        """``DELETE /pages/{pageId}?workspaceId=``: 204; the subtree is soft-deleted with it."""
+        ref = str(request.path_params["pageId"])
+        workspace_ref = given.required_query(request.query_params, "workspaceId")
+        with self.store.engine.begin() as conn:
+            row = self.page_in(conn, principal, ref, workspace_ref)
+            self.store.soft_delete(conn, self.store.subtree_ids(conn, row.id))
+        return Response(status_code=204)
+
+    async def page_history(self, request: Request, principal: Principal) -> Response:
+        """``GET /pages/{pageId}/history``: entries newest first (``limit``/``page`` apply)."""
+        ref = str(request.path_params["pageId"])
+        paging = given.paging(request.query_params)
+        with self.store.engine.connect() as conn:
+            row = self.visible_page(conn, principal, ref)
+            rows = pages.history(conn, row.id, paging)
+        return json_response({"data": [history_item(r, ref) for r in rows]})
+
+    async def restore_page(self, request: Request, principal: Principal) -> Response:
+        """``POST /pages/{pageId}/restore``: bring back an entry's title, content and icon."""
+        ref = str(request.path_params["pageId"])
+        body = given.read_body(await request.body())
+        history_ref = given.required_id(body, "historyId")
+        summary = given.optional_text(body, "summary")
+        with self.store.engine.begin() as conn:
+            row = self.visible_page(conn, principal, ref)
+            version = None
+            if given.looks_like_id(history_ref):
+                version = pages.find_version(conn, row.id, history_ref)
+            if version is None:
+                raise not_found("History entry", "historyId", history_ref)
+            snapshot = pages.snapshot_of(version)
+            pages.write_snapshot(conn, row.id, principal.user_id, snapshot)
+            note = summary if summary is not None else f"Restored version {version.number}"
+            pages.add_history(self.store, conn, row.id, principal.user_id, snapshot, note)
+            row = pages.find_page(conn, principal.user_id, ref)
+        return json_response({"data": page_full(row)})
+
+
+def build_app(store: Store, rate_limit: int) -> Starlette:
+    """Return the sub-application serving the Raven API from ``store``."""
+    api = RavenApi(store, rate_limit)
+    document = openapi_document()
+
+    async def openapi(_request: Request, _principal: None) -> Response:
+        return json_response(document)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        error = (
+            ApiError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here")
+            if status == 405
+            else ApiError(404, "NOT_FOUND", "Route not found", {"path": request.url.path})
+        )
+        response = json_response(error.body(), error.status, getattr(exc, "headers", None))
+        api.stamp(request, response)
+        return response
+
+    def route(path: str, method: str, permission: str | None, handler: Any) -> Route:
+        return Route(path, api.endpoint(permission, handler), methods=[method])
+
+    routes = [
+        route("/openapi.json", "GET", None, openapi),
+        route("/workspaces", "GET", VIEW, api.list_workspaces),
+        route("/workspaces", "POST", MANAGE, api.create_workspace),
+        route("/workspaces/{workspaceId}", "GET", VIEW, api.get_workspace),
+        route("/spaces", "GET", VIEW, api.list_spaces),
+        route("/spaces", "POST", MANAGE, api.create_space),
+        route("/spaces/{spaceId}", "GET", VIEW, api.get_space),
+        route("/pages", "GET", VIEW, api.list_pages),
+        route("/pages", "POST", UPDATE, api.create_page),
+        route("/pages/{pageId}", "GET", VIEW, api.get_page),
+        route("/pages/{pageId}", "PUT", UPDATE, api.update_page),
+        route("/pages/{pageId}", "DELETE", UPDATE, api.delete_page),
+        route("/pages/{pageId}/history", "GET", VIEW, api.page_history),
+        route("/pages/{pageId}/restore", "POST", UPDATE, api.restore_page),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
