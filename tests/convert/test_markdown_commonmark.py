@@ -14,6 +14,7 @@ import pytest
 
 from pagesync.convert.from_markdown import parse_markdown
 from pagesync.convert.markdown_it import render_html
+from pagesync.convert.schema import validate_doc
 from pagesync.convert.to_markdown import render_markdown
 
 SPEC = Path(__file__).parent.parent / "fixtures" / "commonmark" / "commonmark.json"
@@ -47,6 +48,7 @@ def test_round_trip_renders_the_same_html(
     if reason is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     markdown = example["markdown"]
+    validate_doc(parse_markdown(markdown))
     assert normalized_html(round_trip(markdown)) == normalized_html(markdown)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _SPECIAL = re.compile(r"[\\`\[\]*_<&~$|\n\r]")
+_QUICK = re.compile(r"[\\`\[\]*_<&~$|\n\r:@]|[wW][wW]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
 _WWW = re.compile(r"(?i)(?<![\w.])www\.")
 _PROTOCOL = re.compile(r"(?i)(?<![A-Za-z])(https?|mailto|xmpp):")
@@ -23,6 +24,8 @@ def escape_text(text: str, in_table: bool = False, in_link: bool = False) -> str
 
     Inside link text, bare URLs need no escape: GFM autolinks do not nest in links.
     """
+    if _QUICK.search(text) is None:
+        return text
     if _SPECIAL.search(text):
         text = _ESCAPE_CHARS.sub(lambda m: _escape_char(m, in_table), text)
     if "&" in text:

@@ -20,6 +20,7 @@ from .schema import MARK_RANK, default_attrs
 Node = dict[str, Any]
 
 MENTION_SCHEME = "mention:"
+UNTRUSTED = "pagesync_untrusted"
 INLINE_ISLAND_TAG = "pagesync-node"
 _UNRANKED = len(MARK_RANK)
 _TAG_MARKS = {"u": "underline", "mark": "highlight", "sub": "subscript", "sup": "superscript"}
@@ -269,6 +270,7 @@ def _html_inline(state: _Inline, i: int) -> int:
         return i + 1
     island = _ISLAND.match(content)
     if island:
+        state.env[UNTRUSTED] = True
         state.node(_inline_island(island.group(1)))
     elif content == _BR:
         state.node({"type": "hardBreak"})
@@ -292,6 +294,7 @@ def _html_mark(state: _Inline, content: str) -> None:
     if opened.group(1):
         state.push({"type": _TAG_MARKS[opened.group(1)]})
     else:
+        state.env[UNTRUSTED] = True
         state.push(_generic_mark(opened.group(2)))
 
 

@@ -76,6 +76,8 @@ class References:
 
 def render_inline(nodes: list[Node], refs: References, mode: str = "paragraph") -> str:
     """Render inline nodes; ``mode`` is ``paragraph``, ``heading`` or ``table``."""
+    if len(nodes) == 1 and nodes[0]["type"] == "text" and "marks" not in nodes[0]:
+        return escape_text(nodes[0]["text"], mode == "table")
     return _InlineWriter(nodes, refs, mode).run()
 
 
@@ -119,6 +121,11 @@ class _InlineWriter:
 
     def step(self, i: int, node: Node, trailing_break: bool) -> None:
         keys = self.keys[i]
+        if not keys and not self.stack:
+            piece, is_text = self.leaf(node, trailing_break)
+            self.out.append(piece)
+            self.last_text = len(self.out) - 1 if is_text else -1
+            return
         wanted = {k for k, _ in keys}
         keep = 0
         while keep < len(self.stack) and self.stack[keep][0] in wanted:
@@ -263,6 +270,8 @@ class _InlineWriter:
 
 
 def _keys_of(node: Node) -> list[tuple[MarkKey, Node]]:
+    if "marks" not in node:
+        return []
     keys: list[tuple[MarkKey, Node]] = []
     counts: dict[Any, int] = {}
     for mark in node.get("marks", ()):

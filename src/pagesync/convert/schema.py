@@ -187,6 +187,7 @@ SCHEMA = Schema(cast(Any, {"nodes": NODES, "marks": MARKS, "topNode": "doc"}))
 _OPAQUE_BLOCK = SCHEMA.nodes["opaqueBlock"]
 _OPAQUE_INLINE = SCHEMA.nodes["opaqueInline"]
 _VALIDATION_ONLY = frozenset({"opaqueBlock", "opaqueInline"})
+_TEXT = SCHEMA.nodes["text"]
 
 
 def is_known_node(type_name: str) -> bool:
@@ -204,104 +205,120 @@ def validate_doc(doc: Any, source: str = "<document>") -> None:
     """Check a canonical document; raise ``DocumentError`` naming the path of the first fault."""
     if not isinstance(doc, dict) or doc.get("type") != "doc":
         raise DocumentError('the document must be an object with "type": "doc"', source, None, "$")
-    _Walker(source).node(doc, "$", SCHEMA.nodes["doc"])
+    _Walker(source).node(doc, (), SCHEMA.nodes["doc"])
+
+
+Path = tuple[int, ...]
+
+
+def _path_text(path: Path, suffix: str = "") -> str:
+    text = ".".join(f"content[{i}]" for i in path)
+    if suffix:
+        text = f"{text}.{suffix}" if text else suffix
+    return text or "$"
 
 
 class _Walker:
-    """Walk a document dict, checking each node against the schema's content rules."""
+    """Walk a document dict, checking each node against the schema's content rules.
+
+    Paths are tuples of child indexes, turned into text (``content[2].content[0]``) only when
+    something is wrong, so a valid document costs little to check.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, message: str, path: str) -> DocumentError:
-        return DocumentError(message, self.source, None, path)
+    def fail(self, message: str, path: Path, suffix: str = "") -> DocumentError:
+        return DocumentError(message, self.source, None, _path_text(path, suffix))
 
-    def node(self, node: Any, path: str, node_type: NodeType | None) -> None:
-        self.shape(node, path)
+    def node(self, node: dict[str, Any], path: Path, node_type: NodeType | None) -> None:
         if node_type is None:
-            self.opaque_children(node, path)
+            self.opaque(node, path)
             return
-        if node_type.name == "text":
-            self.text(node, path)
-            return
-        self.attrs(node, path, node_type)
+        attrs = node.get("attrs")
+        if attrs is not None:
+            if type(attrs) is not dict:
+                raise self.fail('"attrs" must be an object', path)
+            check = _ATTR_CHECKS.get(node_type.name)
+            problem = check(attrs) if check is not None else None
+            if problem:
+                raise self.fail(f"{node_type.name}: {problem}", path, "attrs")
         if "marks" in node and node_type.name != "doc":
             self.marks(node["marks"], path)
         self.children(node, path, node_type)
 
-    def shape(self, node: Any, path: str) -> None:
-        if not isinstance(node, dict):
-            raise self.fail("expected a node object", path)
-        if not isinstance(node.get("type"), str) or not node["type"]:
-            raise self.fail('a node needs a string "type"', path)
-        if "attrs" in node and not isinstance(node["attrs"], dict):
-            raise self.fail('"attrs" must be an object', path)
-        for key in ("content", "marks"):
-            if key in node and not isinstance(node[key], list):
-                raise self.fail(f'"{key}" must be a list', path)
-
-    def text(self, node: dict[str, Any], path: str) -> None:
+    def text(self, node: dict[str, Any], path: Path) -> None:
         text = node.get("text")
-        if not isinstance(text, str) or not text:
+        if type(text) is not str or not text:
             raise self.fail('a text node needs a non-empty string "text"', path)
         if "content" in node:
             raise self.fail("a text node cannot have content", path)
-        self.marks(node.get("marks", []), path)
+        marks = node.get("marks")
+        if marks:
+            self.marks(marks, path)
 
-    def attrs(self, node: dict[str, Any], path: str, node_type: NodeType) -> None:
-        attrs = node.get("attrs", {})
-        check = _ATTR_CHECKS.get(node_type.name)
-        if check is not None:
-            problem = check(attrs)
-            if problem:
-                raise self.fail(f"{node_type.name}: {problem}", path + ".attrs")
-
-    def marks(self, marks: Any, path: str) -> None:
-        if not isinstance(marks, list):
+    def marks(self, marks: Any, path: Path) -> None:
+        if type(marks) is not list:
             raise self.fail('"marks" must be a list', path)
         seen: set[str] = set()
         for i, mark in enumerate(marks):
-            where = f"{path}.marks[{i}]"
-            if not isinstance(mark, dict) or not isinstance(mark.get("type"), str):
-                raise self.fail('a mark needs a string "type"', where)
-            if "attrs" in mark and not isinstance(mark["attrs"], dict):
-                raise self.fail('"attrs" must be an object', where)
+            if type(mark) is not dict or type(mark.get("type")) is not str:
+                raise self.fail('a mark needs a string "type"', path, f"marks[{i}]")
+            if "attrs" in mark and type(mark["attrs"]) is not dict:
+                raise self.fail('"attrs" must be an object', path, f"marks[{i}]")
             name = mark["type"]
             if name in seen and name not in NESTABLE_MARKS and name in MARKS:
-                raise self.fail(f"mark {name!r} appears twice", where)
+                raise self.fail(f"mark {name!r} appears twice", path, f"marks[{i}]")
             seen.add(name)
 
-    def children(self, node: dict[str, Any], path: str, node_type: NodeType) -> None:
-        content = node.get("content", [])
+    def child_type(self, child: Any, path: Path) -> NodeType | None:
+        if type(child) is not dict:
+            raise self.fail("expected a node object", path)
+        name = child.get("type")
+        if type(name) is not str or not name:
+            raise self.fail('a node needs a string "type"', path)
+        return _known_type(name)
+
+    def children(self, node: dict[str, Any], path: Path, node_type: NodeType) -> None:
+        content = node.get("content", ())
+        if type(content) is not list and content != ():
+            raise self.fail('"content" must be a list', path)
         match: ContentMatch | None = node_type.content_match
         stand_in = _OPAQUE_INLINE if node_type.inline_content else _OPAQUE_BLOCK
-        prefix = "" if path == "$" else path + "."
+        code = bool(node_type.spec.get("code"))
         for i, child in enumerate(content):
-            where = f"{prefix}content[{i}]"
-            self.shape(child, where)
-            child_type = _known_type(child["type"])
+            child_type = self.child_type(child, (*path, i))
             assert match is not None
             match = match.match_type(child_type or stand_in)
             if match is None:
-                raise self.fail(
-                    f"{child['type']} is not allowed here inside {node_type.name}", where
-                )
-            if node_type.spec.get("code") and child.get("marks"):
-                raise self.fail(f"text inside {node_type.name} cannot have marks", where)
-            self.node(child, where, child_type)
+                message = f"{child['type']} is not allowed here inside {node_type.name}"
+                raise self.fail(message, (*path, i))
+            if child_type is _TEXT:
+                if code and child.get("marks"):
+                    message = f"text inside {node_type.name} cannot have marks"
+                    raise self.fail(message, (*path, i))
+                self.text(child, (*path, i))
+            else:
+                self.node(child, (*path, i), child_type)
         if match is None or not match.valid_end:
             raise self.fail(f"{node_type.name} is missing required content", path)
 
-    def opaque_children(self, node: dict[str, Any], path: str) -> None:
+    def opaque(self, node: dict[str, Any], path: Path) -> None:
+        if "attrs" in node and type(node["attrs"]) is not dict:
+            raise self.fail('"attrs" must be an object', path)
         if "marks" in node:
             self.marks(node["marks"], path)
-        if "text" in node and not isinstance(node["text"], str):
+        if "text" in node and type(node["text"]) is not str:
             raise self.fail('"text" must be a string', path)
-        prefix = "" if path == "$" else path + "."
-        for i, child in enumerate(node.get("content", [])):
-            where = f"{prefix}content[{i}]"
-            self.shape(child, where)
-            self.node(child, where, _known_type(child["type"]))
+        content = node.get("content", [])
+        if type(content) is not list:
+            raise self.fail('"content" must be a list', path)
+        for i, child in enumerate(content):
+            child_type = self.child_type(child, (*path, i))
+            if child_type is _TEXT:
+                self.text(child, (*path, i))
+            else:
+                self.node(child, (*path, i), child_type)
 
 
 def _known_type(name: str) -> NodeType | None:
