@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from markdown_it.token import Token
 
-from pagesync.convert import doc_to_markdown, markdown_to_doc
+from pagesync.convert import doc_to_markdown, markdown_to_doc, markdown_to_plate, plate_to_markdown
 from pagesync.convert.markdown_it import get_parser, render_html
 from pagesync.convert.schema import validate_doc
 from pagesync.frontmatter import read_front_matter
@@ -139,6 +139,12 @@ def test_every_page_round_trips_to_the_same_html(name: str) -> None:
     again = doc_to_markdown(doc)
     assert html(again) == html(body)
     assert doc_to_markdown(markdown_to_doc(again)) == again
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_round_trips_through_plate_to_the_same_html(name: str) -> None:
+    _, body = read_front_matter(VAULT / name)
+    assert html(plate_to_markdown(markdown_to_plate(body))) == html(body)
 
 
 def test_images_are_real_files() -> None:
