@@ -147,6 +147,12 @@ def test_every_page_round_trips_through_plate_to_the_same_html(name: str) -> Non
     assert html(plate_to_markdown(markdown_to_plate(body))) == html(body)
 
 
+def test_the_html_comparison_ignores_only_insignificant_whitespace() -> None:
+    assert html("one\ntwo\n") == html("one two\n")
+    assert html("one *two*\n") != html("one two\n")
+    assert html("```\na  b\n```\n") != html("```\na b\n```\n")
+
+
 def test_images_are_real_files() -> None:
     png = (VAULT / "_attachments" / "rollout-chart.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
