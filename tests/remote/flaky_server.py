@@ -93,16 +93,22 @@ def start_flaky() -> Flaky:
 
 @dataclass
 class Sleeps:
-    """A sleep that records the delays asked for and yields without waiting them out."""
+    """A sleep that records the delays asked for and moves a virtual clock instead of waiting."""
 
     delays: list[float] = field(default_factory=list)
+    now: float = 1000.0
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.now += seconds
         await asyncio.sleep(0)
 
+    def clock(self) -> float:
+        return self.now
+
     def policy(self, retries: int = 5, **changes: Any) -> RetryPolicy:
-        return RetryPolicy(retries=retries, sleep=self, jitter=lambda: 1.0, **changes)
+        return RetryPolicy(retries=retries, sleep=self, clock=self.clock, jitter=lambda: 1.0,
+                           **changes)
 
 
 @dataclass

@@ -175,3 +175,18 @@ def test_upload_paths_stay_on_the_servers_origin() -> None:
     assert upload_path("http://evil.example/api/pages/uploads/a.png", base) is None
     assert upload_path("/api/pages/uploads/../../secret", base) is None
     assert upload_path("/api/pages/1", base) is None
+
+
+def test_once_the_server_asks_to_wait_every_request_waits(flaky: Flaky, sleeps: Sleeps) -> None:
+    flaky.script.answers["/a"] = [(429, {"Retry-After": "30"})]
+
+    async def action(client: HttpClient) -> None:
+        first = asyncio.create_task(client.request("GET", "/a"))
+        await asyncio.sleep(0.2)  # /a has had its 429 and is waiting its 30 s
+        sleeps.now -= 20  # ... of which 10 have passed when /b starts
+        await client.request("GET", "/b")  # told nothing itself, but the pause is not over
+        await first
+
+    run(flaky, sleeps, action)
+    assert sleeps.delays == [30.0, 20.0]
+    assert flaky.script.hits == {"/a": 2, "/b": 1}

@@ -2,7 +2,8 @@
 
 :class:`HttpClient` wraps one ``httpx.AsyncClient``. Each request:
 
-- waits for one of ``concurrency`` slots (a semaphore), so a sync never floods the server;
+- waits for one of ``concurrency`` slots (a semaphore), so a sync never floods the server,
+  and, once the server has asked one request to wait, every request waits that long;
 - is retried on 429, 500, 502, 503, 504 and on connection errors, up to ``retries`` times, after
   a delay that honours the server's ``Retry-After`` (seconds or an HTTP date) or
   ``X-RateLimit-Reset`` (seconds to go, or a Unix time) and otherwise grows exponentially with
@@ -49,13 +50,14 @@ _STATUS_HINTS = {
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry; ``sleep`` and ``jitter`` are swappable for tests."""
+    """How often and how long to retry; ``sleep``, ``clock`` and ``jitter`` are swappable."""
 
     retries: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_wait: float = 300.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = field(default=random.random)
 
     def backoff(self, attempt: int) -> float:
@@ -142,6 +144,9 @@ class HttpClient:
             transport=transport,
         )
         self.requests_sent = 0
+        # When the server says "wait", every request waits, not only the one it told:
+        # the monotonic time before which no request is sent.
+        self._resume_at = 0.0
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -167,6 +172,9 @@ class HttpClient:
 
     async def _attempt(self, method: str, path: str, kwargs: Mapping[str, Any]
                        ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
+        pause = self._resume_at - self.retry.clock()
+        if pause > 0:
+            await self.retry.sleep(pause)
         async with self._slots:
             self.requests_sent += 1
             try:
@@ -182,7 +190,10 @@ class HttpClient:
         if response is not None and response.status_code in REFUSED_STATUSES:
             asked = requested_wait(response.headers, time.time())
             if asked is not None:
-                return asked if asked <= self.retry.max_wait else None
+                if asked > self.retry.max_wait:
+                    return None
+                self._resume_at = max(self._resume_at, self.retry.clock() + asked)
+                return asked
         return self.retry.backoff(attempt)
 
     def _result(self, response: httpx.Response | None, error: httpx.TransportError | None,
