@@ -9,9 +9,27 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from .dialect import Dialect
 from .store import Store
+
+
+class _PrefixRoot:
+    """Answer the bare prefix (``/api/pages``) as the mount's ``/``, without a 307 redirect.
+
+    A dialect whose collection lives at its prefix (the Plate tool's ``GET /api/pages``) sets
+    ``extra={"root": True}``; Starlette's Mount alone only matches ``/api/pages/...``.
+    """
+
+    def __init__(self, mount: Mount) -> None:
+        self.mount = mount
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw_path = scope.get("raw_path", b"") + b"/"
+        inner = {**scope, "path": scope["path"] + "/", "raw_path": raw_path}
+        _match, child = self.mount.matches(inner)
+        await self.mount.handle({**inner, **child}, receive, send)
 
 
 def create_app(
@@ -39,9 +57,12 @@ def create_app(
         if close_store:
             store.close()
 
+    mounts = [Mount(d.prefix, app=d.make_app(store), name=d.name) for d in mounted]
+    roots = [_PrefixRoot(m) for d, m in zip(mounted, mounts, strict=True) if d.extra.get("root")]
     routes = [
         Route("/", home),
-        *(Mount(d.prefix, app=d.make_app(store), name=d.name) for d in mounted),
+        *(Route(r.mount.path, endpoint=r) for r in roots),
+        *mounts,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.store = store

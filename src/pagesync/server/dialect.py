@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 DIALECT_MODULES: tuple[str, ...] = (
     "pagesync.server.productive",
     "pagesync.server.raven",
+    "pagesync.server.plate",
 )
 
 

@@ -261,12 +261,19 @@ def _path_id(request: Request) -> int:
 def _links(request: Request, query: ListQuery, total_pages: int) -> dict[str, str]:
     """Return ``first``/``last`` (and ``prev``/``next`` when they exist), keys sorted like Rails."""
     url = request.url
-    base = f"{url.scheme}://{url.netloc}{url.path}"
-    kept = [(k, v) for k, v in request.query_params.multi_items() if not k.startswith("page[")]
+    base = f"{url.scheme}://{url.netloc}{url.path}?"
+    kept = sorted(
+        ((k, v) for k, v in request.query_params.multi_items() if not k.startswith("page[")),
+        key=lambda pair: pair[0],
+    )
+    # Encode the other parameters once; only the page number changes between links.
+    before = urlencode([pair for pair in kept if pair[0] < "page[number]"])
+    after = urlencode([pair for pair in kept if pair[0] > "page[size]"])
+    size = f"page%5Bsize%5D={query.size}"
 
     def link(number: int) -> str:
-        pairs = [*kept, ("page[number]", str(number)), ("page[size]", str(query.size))]
-        return f"{base}?{urlencode(sorted(pairs, key=lambda pair: pair[0]))}"
+        parts = (before, f"page%5Bnumber%5D={number}", size, after)
+        return base + "&".join(part for part in parts if part)
 
     last = max(total_pages, 1)
     links = {"first": link(1), "last": link(last)}

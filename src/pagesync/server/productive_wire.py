@@ -148,10 +148,13 @@ LINKAGE: dict[str, Callable[[Any], dict[str, Any]]] = {
     "template_object": lambda _row: {"data": None},
 }
 _NOT_INCLUDED = {"meta": {"included": False}}
+_NONE_INCLUDED = {name: _NOT_INCLUDED for name in LINKAGE if name != "organization"}
 
 
 def page_relationships(row: Any, included: Collection[str]) -> dict[str, Any]:
     """Return the relationships block: linkage for ``organization`` and included ones only."""
+    if not included:  # the common case, kept cheap: one new dict, the rest shared
+        return {"organization": LINKAGE["organization"](row), **_NONE_INCLUDED}
     return {
         name: link(row) if name == "organization" or name in included else _NOT_INCLUDED
         for name, link in LINKAGE.items()
