@@ -172,7 +172,7 @@ def test_a_parent_cycle_still_gives_every_page_one_path() -> None:
 
 @pytest.mark.parametrize(
     "relpath",
-    ["../x.md", "/etc/passwd", "a/../../x", "a\\..\\x", "C:/x", "", "a/\x00.md", ".."],
+    ["../x.md", "/etc/passwd", "a/../../x", "a\\..\\x", "C:/x", "", "a/\x00.md", "..", "."],
 )
 def test_safe_join_refuses_every_way_out(relpath: str) -> None:
     with pytest.raises(InputError, match="inside the vault"):
@@ -307,3 +307,16 @@ def test_every_windows_device_name_is_avoided(title: str) -> None:
 ])
 def test_attachment_names_are_safe_and_unique(given: str, taken: list[str], expected: str) -> None:
     assert attachment_name(given, taken) == expected
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(["a", ".", "/", "\\", ":", "\x00", "é", " "]),
+               max_size=20))
+def test_safe_join_either_refuses_or_stays_inside(relpath: str) -> None:
+    try:
+        joined = safe_join("/vault", relpath)
+    except InputError:
+        return
+    normalised = PurePosixPath(*(p for p in joined.parts if p != "."))
+    assert PurePosixPath("/vault") in normalised.parents
+    assert ".." not in joined.parts

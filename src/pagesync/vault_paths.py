@@ -301,8 +301,8 @@ def check_relative(relpath: str) -> PurePosixPath:
     is every way a name from remote data could point outside the vault.
     """
     problem = None
-    if not relpath or "\x00" in relpath:
-        problem = "is empty or holds a NUL byte"
+    if not PurePosixPath(relpath).parts or "\x00" in relpath:
+        problem = "is empty (the vault itself) or holds a NUL byte"
     elif "\\" in relpath or ":" in relpath:
         problem = "holds a backslash or a colon"
     elif PurePosixPath(relpath).is_absolute():
