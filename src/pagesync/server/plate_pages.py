@@ -1,0 +1,383 @@
+"""Pages of the Plate pages tool in the store: list (sidebar, search, favourites, entity,
+trash), get, create, change, archive, favourite; and their JSON shape.
+
+Ids on the wire are the pages' ``public_id`` (UUIDs), users' ids their integer id as a string,
+times ISO-8601 UTC with milliseconds, flags integers 0/1 (``is_favourited`` a boolean), as the
+seed shows. Every query is SQLAlchemy Core with bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from .plate import PLATE_FAVOURITES, PLATE_PAGES
+from .plate_input import PlateError, content_changes, patch_changes, read_title, split_columns
+from .store import PAGES, USERS, Store, now_ms
+
+SEARCH_LIMIT = 50
+PREVIEW_CHARS = 200
+
+PARENT = PAGES.alias("parent")
+CREATOR = USERS.alias("creator")
+UPDATER = USERS.alias("updater")
+CHILD = PAGES.alias("child")
+CHILD_EXTRA = PLATE_PAGES.alias("child_extra")
+
+LIST_FIELDS = (
+    "id",
+    "title",
+    "icon",
+    "parent_id",
+    "position",
+    "entity_type",
+    "entity_id",
+    "created_by",
+    "updated_by",
+    "created_at",
+    "updated_at",
+    "created_by_name",
+    "updated_by_name",
+    "children_count",
+    "is_favourited",
+)
+FULL_FIELDS = (
+    "content",
+    "content_rich",
+    "cover_image",
+    "is_archived",
+    "full_width",
+    "small_text",
+    "lock_page",
+    "toc",
+    "text_style",
+    "is_published",
+    "published_at",
+)
+
+
+def iso_time(ms: int | None) -> str | None:
+    """Return milliseconds since the epoch as ``2026-01-02T03:04:05.678Z`` (None stays None)."""
+    if ms is None:
+        return None
+    stamp = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _user_id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def page_json(row: Any, *, full: bool = False, preview: bool = False) -> dict[str, Any]:
+    """Return the wire object of a page row selected by ``page_select``."""
+    page: dict[str, Any] = {
+        "id": row.public_id,
+        "title": row.title,
+        "icon": row.icon,
+        "parent_id": row.parent_public_id,
+        "position": row.position,
+        "entity_type": row.entity_type,
+        "entity_id": row.entity_id,
+        "created_by": _user_id(row.creator_id),
+        "updated_by": _user_id(row.updater_id),
+        "created_at": iso_time(row.created_at),
+        "updated_at": iso_time(row.updated_at),
+        "created_by_name": row.creator_name,
+        "updated_by_name": row.updater_name,
+        "children_count": int(row.children_count or 0),
+        "is_favourited": bool(row.is_favourited),
+    }
+    if preview:
+        page["content_preview"] = row.body_text[:PREVIEW_CHARS]
+    if full:
+        page.update({name: getattr(row, name) for name in FULL_FIELDS[2:-1]})
+        page.update(published_at=iso_time(row.published_at))
+        page.update(content=row.body_text, content_rich=row.body or None)
+    return page
+
+
+def page_select(user_id: int) -> Select[Any]:
+    """Return the select of every page column the API shows, for the user ``user_id``."""
+    children = (
+        select(func.count())
+        .select_from(CHILD.join(CHILD_EXTRA, CHILD_EXTRA.c.page_id == CHILD.c.id))
+        .where(CHILD.c.parent_id == PAGES.c.id, CHILD_EXTRA.c.is_archived == 0)
+        .scalar_subquery()
+    )
+    favourite = exists().where(
+        PLATE_FAVOURITES.c.page_id == PAGES.c.id, PLATE_FAVOURITES.c.user_id == user_id
+    )
+    return (
+        select(
+            PAGES,
+            PLATE_PAGES,
+            PARENT.c.public_id.label("parent_public_id"),
+            CREATOR.c.name.label("creator_name"),
+            UPDATER.c.name.label("updater_name"),
+            children.label("children_count"),
+            favourite.label("is_favourited"),
+        )
+        .select_from(
+            PAGES.join(PLATE_PAGES, PLATE_PAGES.c.page_id == PAGES.c.id)
+            .outerjoin(PARENT, PARENT.c.id == PAGES.c.parent_id)
+            .outerjoin(CREATOR, CREATOR.c.id == PAGES.c.creator_id)
+            .outerjoin(UPDATER, UPDATER.c.id == PAGES.c.updater_id)
+        )
+        .where(PAGES.c.deleted_at.is_(None))
+    )
+
+
+def sidebar_order(query: Select[Any]) -> Select[Any]:
+    """Order pages for a sidebar tree: parent, position, title (top-level pages first)."""
+    return query.order_by(
+        PARENT.c.public_id.asc().nulls_first(), PAGES.c.position.asc().nulls_last(), PAGES.c.title
+    )
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def search_words(search: str) -> list[str]:
+    """Return the words of a search (letters and digits only, so no query syntax gets through)."""
+    return re.findall(r"\w+", search)[:16]
+
+
+def _sqlite_match(conn: Connection, words: list[str]) -> Any:
+    # bm25 weights: a word in the title counts ten times a word in the text.
+    match = " ".join(f'"{w}"*' for w in words)
+    return (
+        select(
+            literal_column("rowid").label("id"),
+            literal_column("bm25(pages_fts, 10.0, 1.0)").label("score"),
+        )
+        .select_from(text("pages_fts"))
+        .where(text("pages_fts MATCH :match").bindparams(match=match))
+        .subquery("hits")
+    )
+
+
+_PG_DOCUMENT = "to_tsvector('simple', pages.title || ' ' || pages.body_text)"
+_PG_WEIGHTED = (
+    "setweight(to_tsvector('simple', pages.title), 'A') || "
+    "setweight(to_tsvector('simple', pages.body_text), 'D')"
+)
+
+
+def _postgres_filter(words: list[str]) -> tuple[ColumnElement[bool], Any]:
+    tsquery = " & ".join(f"{w}:*" for w in words)
+    query = func.to_tsquery("simple", literal(tsquery))
+    # The WHERE repeats the GIN index's expression exactly so PostgreSQL uses the index.
+    where = literal_column(_PG_DOCUMENT).op("@@")(query)
+    score = -func.ts_rank(literal_column(_PG_WEIGHTED), query)
+    return where, score
+
+
+def search_pages(conn: Connection, store: Store, base: Select[Any], search: str) -> list[Any]:
+    """Return up to 50 pages of ``base`` matching every word of ``search``, best first."""
+    words = search_words(search)
+    if not words:
+        return []
+    if store.backend == "sqlite":
+        hits = _sqlite_match(conn, words)
+        query = base.join(hits, hits.c.id == PAGES.c.id).order_by(hits.c.score, PAGES.c.id)
+    else:
+        where, score = _postgres_filter(words)
+        query = base.where(where).order_by(score, PAGES.c.id)
+    return list(conn.execute(query.limit(SEARCH_LIMIT)))
+
+
+def list_query(base: Select[Any], params: Mapping[str, str], user_id: int) -> Select[Any]:
+    """Apply the list filters other than ``search`` to ``base``."""
+    archived = params.get("archived") == "true"
+    query = base.where(PLATE_PAGES.c.is_archived == int(archived))
+    entity_type, entity_id = params.get("entity_type"), params.get("entity_id")
+    if (entity_type is None) != (entity_id is None):
+        missing = "entity_id" if entity_id is None else "entity_type"
+        raise PlateError(400, f"{missing}: give entity_type and entity_id together", missing)
+    if entity_type is not None:
+        query = query.where(
+            PLATE_PAGES.c.entity_type == entity_type, PLATE_PAGES.c.entity_id == entity_id
+        )
+    if params.get("favourites") == "true":
+        query = query.where(
+            exists().where(
+                PLATE_FAVOURITES.c.page_id == PAGES.c.id, PLATE_FAVOURITES.c.user_id == user_id
+            )
+        )
+    elif entity_type is None and not archived and "search" not in params:
+        query = query.where(PLATE_PAGES.c.entity_type.is_(None))
+    if archived:
+        return query.order_by(PAGES.c.updated_at.desc(), PAGES.c.id)
+    return query
+
+
+def list_pages(
+    conn: Connection, store: Store, scope_id: int, user_id: int, params: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Return the ``pages`` of ``GET /api/pages`` for these query parameters."""
+    base = list_query(page_select(user_id).where(PAGES.c.scope_id == scope_id), params, user_id)
+    if "search" in params:
+        rows = search_pages(conn, store, base, params["search"])
+        return [page_json(r, preview=True) for r in rows]
+    if params.get("archived") != "true":
+        base = sidebar_order(base)
+    return [page_json(r) for r in conn.execute(base)]
+
+
+# --- one page -------------------------------------------------------------------------------
+
+
+def find_page(conn: Connection, scope_id: int, user_id: int, public_id: str) -> Any:
+    """Return the page row with this id in the scope, or raise a 404."""
+    query = page_select(user_id).where(PAGES.c.scope_id == scope_id, PAGES.c.public_id == public_id)
+    row = conn.execute(query).first()
+    if row is None:
+        raise PlateError(404, f"page {public_id!r} not found")
+    return row
+
+
+def page_key(conn: Connection, scope_id: int, public_id: str, field: str = "page") -> int:
+    """Return the integer id of a page of the scope, or raise a 404 naming ``field``."""
+    page_id = conn.scalar(
+        select(PAGES.c.id).where(
+            PAGES.c.scope_id == scope_id,
+            PAGES.c.public_id == public_id,
+            PAGES.c.deleted_at.is_(None),
+        )
+    )
+    if page_id is None:
+        raise PlateError(404, f"{field}: page {public_id!r} not found", field)
+    return int(page_id)
+
+
+def _parent_key(conn: Connection, scope_id: int, value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PlateError(400, "parent_id: must be a page id (string) or null", "parent_id")
+    return page_key(conn, scope_id, value, "parent_id")
+
+
+def next_position(conn: Connection, scope_id: int, parent_id: int | None) -> int:
+    """Return the position after the last unarchived page under ``parent_id`` (0 when none)."""
+    parent = PAGES.c.parent_id.is_(None) if parent_id is None else PAGES.c.parent_id == parent_id
+    last = conn.scalar(
+        select(func.max(PAGES.c.position))
+        .select_from(PAGES.join(PLATE_PAGES, PLATE_PAGES.c.page_id == PAGES.c.id))
+        .where(PAGES.c.scope_id == scope_id, parent, PLATE_PAGES.c.is_archived == 0)
+    )
+    return 0 if last is None else int(last) + 1
+
+
+def _entity(body: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ("entity_type", "entity_id"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 64):
+            raise PlateError(400, f"{name}: must be a string of 1-64 characters, or null", name)
+        values[name] = value
+    if (values["entity_type"] is None) != (values["entity_id"] is None):
+        raise PlateError(400, "entity_type: give entity_type and entity_id together", "entity_type")
+    return values
+
+
+def create_page(
+    conn: Connection, store: Store, scope_id: int, user_id: int, body: Mapping[str, Any]
+) -> str:
+    """Insert a page from a ``POST /api/pages`` body and return its public id."""
+    entity = _entity(body)
+    parent_id = _parent_key(conn, scope_id, body.get("parent_id"))
+    content = {"body": "", "body_text": "", **content_changes(body)}
+    content.pop("yjs_snapshot", None)
+    public_id = str(uuid.uuid4())
+    page_id = store.insert_page(
+        conn,
+        public_id=public_id,
+        scope_id=scope_id,
+        parent_id=parent_id,
+        position=next_position(conn, scope_id, parent_id),
+        title=read_title(body.get("title")),
+        creator_id=user_id,
+        updater_id=user_id,
+        **content,
+    )
+    conn.execute(PLATE_PAGES.insert().values(page_id=page_id, **entity))
+    return public_id
+
+
+def _move(conn: Connection, store: Store, row: Any, value: Any) -> dict[str, Any]:
+    parent_id = _parent_key(conn, row.scope_id, value)
+    if parent_id is not None and parent_id in store.subtree_ids(conn, row.id):
+        raise PlateError(
+            400, "parent_id: a page cannot move under itself or its own subpage", "parent_id"
+        )
+    if parent_id == row.parent_id:
+        return {}
+    return {"parent_id": parent_id, "position": next_position(conn, row.scope_id, parent_id)}
+
+
+def update_page(
+    conn: Connection, store: Store, row: Any, user_id: int, body: Mapping[str, Any]
+) -> None:
+    """Apply a ``PATCH /api/pages/:id`` body to the page ``row``."""
+    changes = patch_changes(body)
+    if "parent_id" in body:
+        moved = _move(conn, store, row, body["parent_id"])
+        changes = {**moved, **changes} if "position" in body else {**changes, **moved}
+    if changes.get("is_published") == 1 and row.is_published == 1:
+        del changes["published_at"]  # already published: keep the first publication time
+    core, extra = split_columns(changes)
+    core.update(updated_at=now_ms(), updater_id=user_id)
+    conn.execute(update(PAGES).where(PAGES.c.id == row.id).values(**core))
+    if extra:
+        conn.execute(update(PLATE_PAGES).where(PLATE_PAGES.c.page_id == row.id).values(**extra))
+
+
+def archive_page(conn: Connection, row: Any, user_id: int) -> None:
+    """Archive a page and move its children to the top level."""
+    stamp = now_ms()
+    conn.execute(update(PLATE_PAGES).where(PLATE_PAGES.c.page_id == row.id).values(is_archived=1))
+    conn.execute(
+        update(PAGES).where(PAGES.c.id == row.id).values(updated_at=stamp, updater_id=user_id)
+    )
+    conn.execute(
+        update(PAGES).where(PAGES.c.parent_id == row.id).values(parent_id=None, updated_at=stamp)
+    )
+
+
+def toggle_favourite(conn: Connection, page_id: int, user_id: int) -> bool:
+    """Add or remove the user's favourite on a page; return whether it is now a favourite."""
+    mine = and_(PLATE_FAVOURITES.c.page_id == page_id, PLATE_FAVOURITES.c.user_id == user_id)
+    if conn.execute(PLATE_FAVOURITES.delete().where(mine)).rowcount:
+        return False
+    values = {"page_id": page_id, "user_id": user_id, "created_at": now_ms()}
+    conn.execute(PLATE_FAVOURITES.insert().values(**values))
+    return True
+
+
+def set_content(
+    conn: Connection, page_id: int, user_id: int, title: str, content_rich: str
+) -> None:
+    """Replace a page's title and rich content (a version restore), deriving ``content``."""
+    changes = content_changes({"content_rich": content_rich or None})
+    core, extra = split_columns({**changes, "title": title})
+    core.update(updated_at=now_ms(), updater_id=user_id)
+    conn.execute(update(PAGES).where(PAGES.c.id == page_id).values(**core))
+    conn.execute(update(PLATE_PAGES).where(PLATE_PAGES.c.page_id == page_id).values(**extra))
