@@ -268,6 +268,7 @@ def _canonical_names(kind: str) -> set[str]:
 
 _EVIDENCE = _Evidence(_evidence_table("node"), _evidence_table("mark"))
 _ORDER = (TIPTAP, PM_BASIC, OUTLINE, PRODUCTIVE)
+_DEFAULTS = {name: default_attrs(name) for name in (*NODES, *MARKS)}
 _TEXTBLOCKS = frozenset({"paragraph", "heading"})
 _INLINE_IMAGES = frozenset({PM_BASIC, OUTLINE, PRODUCTIVE})
 
@@ -340,7 +341,7 @@ def _drop_defaults(attrs: Json, canonical: str, native: frozenset[str] | None) -
     Tiptap writes every attr with its default (``doc.toJSON()``); a spelling whose schema lacks
     an attr never had it.
     """
-    defaults = default_attrs(canonical)
+    defaults = _DEFAULTS.get(canonical, {})
     if native is None or not defaults:
         return attrs
     return {k: v for k, v in attrs.items() if k in native or k not in defaults or v != defaults[k]}

@@ -305,11 +305,9 @@ def _is_leaf(child: Json) -> bool:
 
 
 def _mergeable(a: Json, b: Json) -> bool:
-    if not (_is_leaf(a) and _is_leaf(b)) or a.get("rawHtml") or b.get("rawHtml"):
+    if len(a) != len(b) or not (_is_leaf(a) and _is_leaf(b)) or a.get("rawHtml"):
         return False
-    return {k: v for k, v in a.items() if k != "text"} == {
-        k: v for k, v in b.items() if k != "text"
-    }
+    return all(k == "text" or (k in b and b[k] == v) for k, v in a.items())
 
 
 def normalize_children(children: list[Json]) -> list[Json]:

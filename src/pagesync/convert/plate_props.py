@@ -17,12 +17,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import default_attrs
+from .schema import MARKS, NODES, default_attrs
 
 Json = dict[str, Any]
 UNSET: Json = {"$unset": True}
 PLATE_KEYS = ("type", "children", "pm")
 BLOCK_SLOTS = {"id": "id", "textAlign": "align"}
+
+
+# Read-only: the schema defaults of every canonical type, built once (hot in both directions).
+_DEFAULTS: dict[str, Json] = {name: default_attrs(name) for name in (*NODES, *MARKS)}
+_NONE: Json = {}
+
+
+def defaults_of(type_name: str) -> Json:
+    """Return the schema defaults of a canonical type (a shared dict: do not change it)."""
+    return _DEFAULTS.get(type_name, _NONE)
 
 
 def pm_of(element: Json) -> Json | None:
@@ -44,7 +54,7 @@ def carrier_to_plate(node: Json) -> Json:
 
 def attrs_to_props(node: Json, slots: dict[str, str], element: Json) -> Json:
     """Copy a canonical node's slot attrs onto ``element``; return the leftovers for ``pm``."""
-    defaults = default_attrs(node["type"])
+    defaults = defaults_of(node["type"])
     attrs = node.get("attrs") or {}
     plate = attrs.get("plate")
     explicit = plate if isinstance(plate, dict) else {}
@@ -87,7 +97,7 @@ def props_to_attrs(
         slots: canonical attr -> Plate prop.
         used: further props the caller reads itself (``children`` of a code block...).
     """
-    defaults = default_attrs(canonical)
+    defaults = defaults_of(canonical)
     attrs = dict(defaults)
     props = {prop: key for key, prop in slots.items()}
     plate: Json = {}
