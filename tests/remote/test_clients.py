@@ -13,7 +13,7 @@ from flaky_server import LiveApi, start_api
 
 from pagesync.config import Config, Options
 from pagesync.errors import RemoteError
-from pagesync.remote import PageDraft, Remote, open_remote
+from pagesync.remote import PageDraft, Remote, RemotePage, open_remote
 from pagesync.remote.base import GONE_STATUSES
 
 DIALECTS = ["productive", "raven", "plate"]
@@ -151,3 +151,20 @@ def test_upload_and_download_where_the_api_has_uploads(api: LiveApi,
             await remote.download("https://elsewhere.example/api/pages/uploads/x.png")
 
     run(api, dialect_of(api, request), scenario)
+
+
+def test_get_pages_fetches_concurrently_and_reports_each_failure(
+        api: LiveApi, request: pytest.FixtureRequest) -> None:
+    async def scenario(remote: Remote) -> None:
+        pages = [await remote.create_page(PageDraft(title=f"P{n}", body=body(remote, str(n))))
+                 for n in range(5)]
+        gone = pages[0].id
+        await remote.delete_page(gone)
+        results = await remote.get_pages(page.id for page in pages)
+        assert isinstance(results[gone], RemoteError)
+        assert results[gone].status in GONE_STATUSES  # type: ignore[union-attr]
+        for number, page in enumerate(pages[1:], start=1):
+            fetched = results[page.id]
+            assert isinstance(fetched, RemotePage) and text_of(fetched.body) == str(number)
+
+    run(api, dialect_of(api, request), scenario, concurrency=3)

@@ -142,9 +142,24 @@ class Remote(abc.ABC):
     async def aclose(self) -> None:
         """Close the connections."""
 
-    async def get_pages(self, page_ids: Iterable[str]) -> list[RemotePage]:
-        """Fetch several pages with their bodies, concurrently (within the client's bound)."""
-        return list(await asyncio.gather(*(self.get_page(pid) for pid in page_ids)))
+    async def get_pages(self, page_ids: Iterable[str]) -> dict[str, RemotePage | RemoteError]:
+        """Fetch several pages with their bodies, concurrently (within the client's bound).
+
+        A page that fails (deleted since it was listed, say) maps to its :class:`RemoteError`
+        so the others still arrive; any other exception cancels the rest and propagates.
+        """
+        results: dict[str, RemotePage | RemoteError] = {}
+
+        async def fetch(page_id: str) -> None:
+            try:
+                results[page_id] = await self.get_page(page_id)
+            except RemoteError as error:
+                results[page_id] = error
+
+        async with asyncio.TaskGroup() as group:
+            for page_id in page_ids:
+                group.create_task(fetch(page_id))
+        return results
 
     async def __aenter__(self) -> Remote:
         return self

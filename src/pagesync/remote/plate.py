@@ -116,10 +116,17 @@ class PlateRemote(Remote):
         return [self._page(item) for item in items]
 
     async def get_page(self, page_id: str) -> RemotePage:
-        """Return one page with its ``content_rich``."""
+        """Return one page with its ``content_rich``; an archived page counts as gone.
+
+        The API deletes by archiving and still answers for archived pages: the client reports
+        them like a deleted page elsewhere, a :class:`RemoteError` with status 410.
+        """
         response = await self.http.request("GET", f"/api/pages/{page_id}", page_id=page_id)
-        return self._page(self._field(json_of(response, page_id), "page", page_id,
-                                      str(response.url)))
+        item = self._field(json_of(response, page_id), "page", page_id, str(response.url))
+        if item.get("is_archived") in (1, True, "1"):
+            raise RemoteError("GET failed: the page is archived (deleted on the remote)", 410,
+                              str(response.url), page_id)
+        return self._page(item)
 
     def _body(self, draft: PageDraft) -> dict[str, Any]:
         body: dict[str, Any] = {k: v for k, v in draft.fields.items() if k in FIELD_KEYS}
