@@ -137,7 +137,7 @@ def _pair_html_marks(tokens: list[Token]) -> set[int]:
         if token.type != "html_inline":
             continue
         opened = _OPEN_TAG.match(token.content)
-        if opened:
+        if opened and (opened.group(1) or _generic_mark(opened.group(2)) is not None):
             open_tags.append((opened.group(1) or "span", i))
             continue
         closed = _CLOSE_TAG.match(token.content)
@@ -294,17 +294,20 @@ def _html_mark(state: _Inline, content: str) -> None:
     if opened.group(1):
         state.push({"type": _TAG_MARKS[opened.group(1)]})
     else:
+        mark = _generic_mark(opened.group(2))
+        assert mark is not None
         state.env[UNTRUSTED] = True
-        state.push(_generic_mark(opened.group(2)))
+        state.push(mark)
 
 
-def _generic_mark(data: str) -> Node:
+def _generic_mark(data: str) -> Node | None:
+    """Read the mark JSON of a ``data-mark`` span; None keeps the span as raw HTML."""
     try:
         mark = json.loads(html.unescape(data))
     except ValueError:
-        mark = None
+        return None
     if not isinstance(mark, dict) or not isinstance(mark.get("type"), str):
-        return {"type": "textStyle", "attrs": {"color": None}}
+        return None
     return mark
 
 

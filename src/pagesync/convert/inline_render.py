@@ -76,8 +76,8 @@ class References:
 
 def render_inline(nodes: list[Node], refs: References, mode: str = "paragraph") -> str:
     """Render inline nodes; ``mode`` is ``paragraph``, ``heading`` or ``table``."""
-    if len(nodes) == 1 and nodes[0]["type"] == "text" and "marks" not in nodes[0]:
-        return escape_text(nodes[0]["text"], mode == "table")
+    if all(node["type"] == "text" and "marks" not in node for node in nodes):
+        return "".join(escape_text(node["text"], mode == "table") for node in nodes)
     return _InlineWriter(nodes, refs, mode).run()
 
 

@@ -98,7 +98,7 @@ def get_parser() -> MarkdownIt:
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False)
     md.use(gfm_autolink_plugin)
     md.use(container_plugin, name="callout", validate=_callout_validate)
-    md.block.ruler.before("paragraph", ATTRS_TOKEN, _attrs_rule)
+    md.block.ruler.before("table", ATTRS_TOKEN, _attrs_rule)
     md.add_render_rule(ATTRS_TOKEN, _render_nothing)
     return md
 

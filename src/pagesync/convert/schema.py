@@ -289,7 +289,7 @@ class _Walker:
         for i, child in enumerate(content):
             child_type = self.child_type(child, (*path, i))
             assert match is not None
-            match = match.match_type(child_type or stand_in)
+            match = _step(match, child_type or stand_in)
             if match is None:
                 message = f"{child['type']} is not allowed here inside {node_type.name}"
                 raise self.fail(message, (*path, i))
@@ -321,10 +321,38 @@ class _Walker:
                 self.node(child, (*path, i), child_type)
 
 
+def _transitions() -> dict[tuple[int, str], ContentMatch | None]:
+    """Tabulate every content-match step of the schema once, so checking is a dict lookup."""
+    table: dict[tuple[int, str], ContentMatch | None] = {}
+    seen: dict[int, ContentMatch] = {}
+    todo = [node_type.content_match for node_type in SCHEMA.nodes.values()]
+    while todo:
+        match = todo.pop()
+        if id(match) in seen:
+            continue
+        seen[id(match)] = match
+        for node_type in SCHEMA.nodes.values():
+            following = match.match_type(node_type)
+            table[(id(match), node_type.name)] = following
+            if following is not None:
+                todo.append(following)
+    return table
+
+
+_TRANSITIONS = _transitions()
+
+
+def _step(match: ContentMatch, node_type: NodeType) -> ContentMatch | None:
+    return _TRANSITIONS[(id(match), node_type.name)]
+
+
+_KNOWN_TYPES: dict[str, NodeType] = {
+    name: node_type for name, node_type in SCHEMA.nodes.items() if name not in _VALIDATION_ONLY
+}
+
+
 def _known_type(name: str) -> NodeType | None:
-    if name in _VALIDATION_ONLY:
-        return None
-    return SCHEMA.nodes.get(name)
+    return _KNOWN_TYPES.get(name)
 
 
 def _check_level(attrs: dict[str, Any]) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 from .escape import encode_edges, encode_line_starts, escape_info
 from .from_markdown import ISLAND_INFO, needs_loose
 from .inline_render import HTML_NEWLINE, References, render_inline
-from .markdown_it import parse_attrs_line
+from .markdown_it import get_parser, parse_attrs_line
 from .schema import validate_doc
 
 Node = dict[str, Any]
@@ -104,7 +104,11 @@ def _with_attrs(node: Node, ctx: _Context, render: Renderer | None) -> str:
 def _attrs_line(node: Node, spec: _AttrSpec) -> str | None:
     """Return the ``{key=value}`` line for attrs the syntax cannot write ("" if none, None if
     they cannot be written this way either)."""
-    attrs = node.get("attrs", {})
+    attrs = node.get("attrs")
+    if not attrs:
+        if not spec.defaults:
+            return ""
+        attrs = {}
     parts = []
     for key, default in spec.defaults:
         if key not in attrs:
@@ -159,7 +163,15 @@ def _paragraph(node: Node, ctx: _Context) -> str | None:
     first = text.split("\n", 1)[0]
     if first.startswith("{") and parse_attrs_line(first) is not None:
         text = "\\" + text
+    if text.startswith("<") and _opens_html_block(text):
+        return None
     return text
+
+
+def _opens_html_block(text: str) -> bool:
+    """Tell whether raw HTML at the start of a paragraph would be read as an HTML block."""
+    tokens = get_parser().parse(text)
+    return not tokens or tokens[0].type != "paragraph_open"
 
 
 def _heading(node: Node, ctx: _Context) -> str | None:
