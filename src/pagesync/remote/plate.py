@@ -38,6 +38,11 @@ def upload_path(url: str, base_url: str) -> str | None:
     return parts.path[len(base.path.rstrip("/")):]
 
 
+def whole(position: float) -> float | int:
+    """Send a position as the whole number the API wants when it is one (``2.0`` -> ``2``)."""
+    return int(position) if float(position).is_integer() else position
+
+
 def plate_headers(token: str) -> dict[str, str]:
     """Return the headers every request to the pages tool sends."""
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -157,14 +162,14 @@ class PlateRemote(Remote):
         response = await self.http.request("POST", "/api/pages", json=create)
         page = self._page(self._field(json_of(response), "page", None, str(response.url)))
         if draft.position is not None and draft.position != page.position:
-            body["position"] = draft.position
+            body["position"] = whole(draft.position)
         return await self._patch(page.id, body) if body else page
 
     async def update_page(self, page_id: str, draft: PageDraft) -> RemotePage:
         """Change a page's title, content, icon, flags or position."""
         body = self._body(draft)
         if draft.position is not None:
-            body["position"] = draft.position
+            body["position"] = whole(draft.position)
         return await self._patch(page_id, body)
 
     async def move_page(self, page_id: str, parent_id: str | None,
@@ -172,7 +177,7 @@ class PlateRemote(Remote):
         """Move a page under ``parent_id`` (None: the top), at ``position`` when given."""
         body: dict[str, Any] = {"parent_id": parent_id}
         if position is not None:
-            body["position"] = position
+            body["position"] = whole(position)
         return await self._patch(page_id, body)
 
     async def delete_page(self, page_id: str) -> None:
