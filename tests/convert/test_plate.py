@@ -596,18 +596,8 @@ def realistic_value() -> list[dict[str, Any]]:
     return value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to_markdown writes an hr's block attrs line right above `---`, which reads back as "
-    "a setext heading underline (Markdown side)",
-)
 def test_realistic_value_survives_markdown() -> None:
     value = realistic_value()
-    assert markdown_to_plate(plate_to_markdown(value)) == value
-
-
-def test_realistic_value_without_the_hr_survives_markdown() -> None:
-    value = [e for e in realistic_value() if e["type"] != "hr"]
     assert markdown_to_plate(plate_to_markdown(value)) == value
 
 
@@ -649,3 +639,15 @@ def test_markdown_lists_become_indent_lists() -> None:
 )
 def test_odd_leaves_come_back_unchanged(leaf: dict[str, Any]) -> None:
     both_ways([p(leaf)])
+
+
+def test_empty_block_keeps_the_marks_of_its_empty_leaf() -> None:
+    value = [
+        p({"text": "", "bold": True}, id="e1"),
+        {"type": "h2", "children": [{"text": "", "italic": True, "comment": True}]},
+        {"type": "blockquote", "children": [{"text": "", "underline": True}]},
+    ]
+    canonical = both_ways(value)
+    assert canonical["content"][0]["attrs"] == {"id": "e1", "plate": {"$empty": {"bold": True}}}
+    assert plate_to_markdown(value).count("$empty") == 3
+    assert markdown_to_plate(plate_to_markdown(value)) == value

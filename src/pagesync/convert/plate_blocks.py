@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .plate_inline import inline_from_plate, inline_to_plate
+from .plate_inline import TRANSIENT_LEAF_KEYS, inline_from_plate, inline_to_plate
 from .plate_lists import (
     LIST_TYPES,
     TOP,
@@ -51,9 +51,18 @@ def _base(ctx: Ctx) -> Json:
     return {"indent": ctx.indent} if ctx.indent else {}
 
 
+def _inline_children(node: Json, element: Json) -> list[Json]:
+    """Return the Plate children of a text block (an empty one keeps its leaf's marks)."""
+    children = inline_to_plate(node.get("content", []))
+    empty = element.pop("$empty", None)
+    if isinstance(empty, dict) and children == [{"text": ""}]:
+        return [{"text": "", **empty}]
+    return children
+
+
 def _paragraph(node: Json, ctx: Ctx, base: Json | None = None) -> Json:
     element = _start(node, "p", {}, _base(ctx) if base is None else base)
-    children = inline_to_plate(node.get("content", []))
+    children = _inline_children(node, element)
     if len(children) == 1 and children[0].get("rawHtml"):
         element["pm"] = {**element.get("pm", {}), "paragraph": True}  # not an HTML block
     element["children"] = children
@@ -66,7 +75,7 @@ def _heading(node: Json, ctx: Ctx) -> Json:
         return carrier_to_plate(node)
     element = _start(node, f"h{level}", {"level": "$level"}, _base(ctx))
     element.pop("$level", None)
-    element["children"] = inline_to_plate(node.get("content", []))
+    element["children"] = _inline_children(node, element)
     return element
 
 
@@ -74,7 +83,7 @@ def _container(node: Json, plate_type: str, slots: dict[str, str], ctx: Ctx) -> 
     element = _start(node, plate_type, slots, _base(ctx))
     content = node.get("content", [])
     if element.pop("$inline", False) and len(content) == 1:
-        element["children"] = inline_to_plate(content[0].get("content", []))
+        element["children"] = _inline_children(content[0], element)
     else:
         element["children"] = blocks_to_plate(content, TOP)
     return element
@@ -229,9 +238,21 @@ def _read_paragraph(element: Json, ctx: Ctx) -> Json:
         node.setdefault("attrs", {})["html"] = children[0]["text"]
         return node
     node = _read_with_children(element, "paragraph", {}, ctx)
+    return _with_inline_content(node, children)
+
+
+def _with_inline_content(node: Json, children: list[Any]) -> Json:
+    """Set a text block's content; an empty leaf with marks is kept in its ``plate`` attr."""
     content = inline_from_plate(children)
     if content:
         node["content"] = content
+        return node
+    if len(children) == 1 and isinstance(children[0], dict):
+        marks = {k: v for k, v in children[0].items() if k != "text"}
+        for key in TRANSIENT_LEAF_KEYS:
+            marks.pop(key, None)
+        if marks:
+            node.setdefault("attrs", {}).setdefault("plate", {})["$empty"] = marks
     return node
 
 
@@ -248,10 +269,7 @@ def _is_html_block(children: list[Any]) -> bool:
 def _read_heading(element: Json, ctx: Ctx) -> Json:
     node = _read_with_children(element, "heading", {}, ctx)
     node.setdefault("attrs", {})["level"] = int(element["type"][1])
-    content = inline_from_plate(element.get("children", []))
-    if content:
-        node["content"] = content
-    return node
+    return _with_inline_content(node, element.get("children", []))
 
 
 def _has_inline_children(children: list[Any]) -> bool:
@@ -263,11 +281,10 @@ def _read_container(canonical: str, slots: dict[str, str]) -> Callable[[Json, Ct
         node = _read_with_children(element, canonical, slots, ctx)
         children = element.get("children", [])
         if _has_inline_children(children):
-            paragraph: Json = {"type": "paragraph"}
-            content = inline_from_plate(children)
-            if content:
-                paragraph["content"] = content
-            node.setdefault("attrs", {}).setdefault("plate", {})["$inline"] = True
+            paragraph = _with_inline_content({"type": "paragraph"}, children)
+            plate = node.setdefault("attrs", {}).setdefault("plate", {})
+            plate.update(paragraph.pop("attrs", {}).get("plate", {}))
+            plate["$inline"] = True
             node["content"] = [paragraph]
         else:
             node["content"] = read_blocks(children, TOP)
