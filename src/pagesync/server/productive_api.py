@@ -98,7 +98,7 @@ class ProductiveApi:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.tokens = TokenCache()
-        self.by_id = pages.Prepared(pages.by_id_statement())
+        self.by_id = pages.Prepared(pages.by_id_statement(), store)
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise the documented 401/403."""
@@ -163,7 +163,7 @@ class ProductiveApi:
         """Return the page as a single-resource document (with ``include`` and ``fields``)."""
         include = parse_include(request.query_params.get("include"))
         fields = parse_fields(request.query_params.get("fields[pages]"))
-        row = self.by_id.first(self.store.engine, page_id=page_id, scope_id=principal.scope_id)
+        row = self.by_id.first(page_id=page_id, scope_id=principal.scope_id)
         if row is None:
             raise not_found()
         included: list[dict[str, Any]] = []

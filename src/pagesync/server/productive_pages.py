@@ -6,11 +6,12 @@ organization, or a deleted one, does not exist here.
 
 from __future__ import annotations
 
+import threading
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, update
 
 from .productive import PRODUCTIVE_PAGES
 from .productive_input import Changes
@@ -53,36 +54,49 @@ def _select() -> Select[Any]:
 
 
 class Prepared:
-    """A query compiled once per database dialect and run straight on the DBAPI cursor.
+    """A query compiled once per database, run straight on a DBAPI cursor kept per thread.
 
-    Building, cache-keying and wrapping a Core statement costs several times what SQLite takes
-    to answer it; the hot read path (``GET /pages/{id}``) compiles once and then sends only its
-    bound parameters (never text built from input), reading rows as named tuples.
+    Building, cache-keying and wrapping a Core statement, and checking a connection out of the
+    pool, cost several times what SQLite takes to answer; the hot read path (``GET
+    /pages/{id}``) compiles once, keeps one connection per thread (handed back when the store
+    closes) and sends only bound parameters, never text built from input.
     """
 
-    def __init__(self, statement: Any) -> None:
+    def __init__(self, statement: Any, store: Store) -> None:
         self.statement = statement
         self.row_type = namedtuple("Row", [c.name for c in statement.selected_columns])  # type: ignore[misc]
-        self._compiled: dict[str, Any] = {}
+        self.engine = store.engine
+        self._compiled = statement.compile(dialect=store.engine.dialect)
+        self._readers: dict[int, Any] = {}
+        store.on_close(self.close)
 
-    def first(self, engine: Engine, **params: Any) -> Any:
-        """Run the query with ``params`` on a pooled connection; return the first row or None."""
-        compiled = self._compiled.get(engine.dialect.name)
-        if compiled is None:
-            compiled = self.statement.compile(dialect=engine.dialect)
-            self._compiled[engine.dialect.name] = compiled
+    def first(self, **params: Any) -> Any:
+        """Run the query with ``params``; return the first row or None."""
+        compiled = self._compiled
         args: Any = params
         if compiled.positional:
             args = tuple(params[name] for name in compiled.positiontup)
-        connection = engine.raw_connection()
+        thread = threading.get_ident()
+        connection = self._readers.get(thread)
+        if connection is None:
+            connection = self._readers[thread] = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
             cursor.execute(compiled.string, args)
             values = cursor.fetchone()
             cursor.close()
-        finally:
-            connection.close()
+            connection.rollback()  # end the read: PostgreSQL would otherwise keep it open
+        except Exception:
+            del self._readers[thread]
+            connection.invalidate()
+            raise
         return None if values is None else self.row_type(*values)
+
+    def close(self) -> None:
+        """Hand the kept connections back to the pool."""
+        readers, self._readers = self._readers, {}
+        for connection in readers.values():
+            connection.close()
 
 
 def by_id_statement() -> Select[Any]:

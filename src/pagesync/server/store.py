@@ -40,7 +40,7 @@ Extension points for a dialect (see ``dialect.py``):
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -244,6 +244,7 @@ class Store:
         self.engine = make_engine(self.url)
         self.backend = self.engine.dialect.name
         self.dialects = tuple(dialects)
+        self._closers: list[Callable[[], None]] = []
         migrations = [*CORE_MIGRATIONS, *(m for d in self.dialects for m in d.migrations)]
         try:
             self.applied = migrate(self.engine, migrations)
@@ -254,8 +255,14 @@ class Store:
             ) from exc
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Run the registered closers, then close every pooled connection."""
+        while self._closers:
+            self._closers.pop()()
         self.engine.dispose()
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Call ``closer`` when the store closes (to hand back connections a router keeps)."""
+        self._closers.append(closer)
 
     def has_tokens(self) -> bool:
         """Return True when at least one token exists (the server prints help otherwise)."""
