@@ -53,7 +53,7 @@ def test_a_discussion_with_a_first_comment_is_listed_nested(
     ]
     assert (thread["document_content"], thread["is_resolved"]) == ("Some", False)
     assert (thread["user_id"], thread["user_name"]) == (plate.user.user_id, "Ana")
-    [comment] = thread["comments"]  # type: ignore[misc]
+    [comment] = thread["comments"]
     assert comment["content"] == "Why this word?" and comment["content_rich"] == rich(
         "Why this word?"
     )
@@ -71,11 +71,11 @@ def test_comments_are_added_edited_and_deleted(plate: PlateSession, page_id: str
     assert plate.ok("PATCH", f"{base}/c-1", {"content": "first, fixed"}) == {"ok": True}
     [thread] = threads(plate, page_id)
     comments = thread["comments"]
-    assert [c["content"] for c in comments] == ["first, fixed", "second"]  # type: ignore[attr-defined]
-    assert [c["is_edited"] for c in comments] == [1, 0]  # type: ignore[attr-defined]
-    assert [c["user_name"] for c in comments] == ["Ana", "Bob"]  # type: ignore[attr-defined]
+    assert [c["content"] for c in comments] == ["first, fixed", "second"]
+    assert [c["is_edited"] for c in comments] == [1, 0]
+    assert [c["user_name"] for c in comments] == ["Ana", "Bob"]
     assert plate.ok("DELETE", f"{base}/{second}") == {"ok": True}
-    assert [c["id"] for c in threads(plate, page_id)[0]["comments"]] == ["c-1"]  # type: ignore[attr-defined]
+    assert [c["id"] for c in threads(plate, page_id)[0]["comments"]] == ["c-1"]
     assert plate.request("DELETE", f"{base}/{second}").status_code == 404
 
 
@@ -108,7 +108,7 @@ def test_deleting_a_discussion_deletes_its_comments(plate: PlateSession, page_id
     assert [t["id"] for t in threads(plate, page_id)] == ["keep"]
     # The id is free again: nothing of the old thread is left behind.
     plate.ok("POST", f"/{page_id}/discussions", body, 201)
-    assert len(threads(plate, page_id)[-1]["comments"]) == 1  # type: ignore[arg-type]
+    assert len(threads(plate, page_id)[-1]["comments"]) == 1
 
 
 def test_discussions_belong_to_their_page(plate: PlateSession, page_id: str) -> None:
