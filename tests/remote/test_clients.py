@@ -168,3 +168,19 @@ def test_get_pages_fetches_concurrently_and_reports_each_failure(
             assert isinstance(fetched, RemotePage) and text_of(fetched.body) == str(number)
 
     run(api, dialect_of(api, request), scenario, concurrency=3)
+
+
+def test_list_pages_with_bodies_is_a_whole_tree_with_content(
+        api: LiveApi, request: pytest.FixtureRequest) -> None:
+    async def scenario(remote: Remote) -> None:
+        made = [await remote.create_page(PageDraft(title=f"P{n}", body=body(remote, str(n))))
+                for n in range(5)]
+        http = remote.http  # type: ignore[attr-defined]
+        before = http.requests_sent
+        pages = {page.id: page for page in await remote.list_pages_with_bodies()}
+        assert {pid: text_of(page.body) for pid, page in pages.items()} == {
+            page.id: str(number) for number, page in enumerate(made)}
+        if remote.dialect == "productive":  # bodies come with the listing: 3 list requests
+            assert http.requests_sent - before == 3
+
+    run(api, dialect_of(api, request), scenario, page_size=2)

@@ -142,6 +142,16 @@ class Remote(abc.ABC):
     async def aclose(self) -> None:
         """Close the connections."""
 
+    async def list_pages_with_bodies(self) -> list[RemotePage]:
+        """Return every page with its body, as cheaply as the API allows (an initial pull).
+
+        By default: list, then fetch every body concurrently; a page deleted in between is
+        left out. Dialects whose listing can carry bodies override this with one listing.
+        """
+        listed = await self.list_pages()
+        fetched = await self.get_pages(page.id for page in listed)
+        return [page for page in fetched.values() if isinstance(page, RemotePage)]
+
     async def get_pages(self, page_ids: Iterable[str]) -> dict[str, RemotePage | RemoteError]:
         """Fetch several pages with their bodies, concurrently (within the client's bound).
 

@@ -122,9 +122,10 @@ class ProductiveRemote(Remote):
             raise RemoteError("the answer has no JSON:API data", None, None, page_id)
         return response_json["data"]
 
-    async def _list_page(self, number: int) -> dict[str, Any]:
-        params = {"page[number]": str(number), "page[size]": str(self.page_size),
-                  "fields[pages]": LIST_FIELDS}
+    async def _list_page(self, number: int, bodies: bool = False) -> dict[str, Any]:
+        params = {"page[number]": str(number), "page[size]": str(self.page_size)}
+        if not bodies:
+            params["fields[pages]"] = LIST_FIELDS
         if self.project:
             params["filter[project_id]"] = self.project
         response = await self.http.request("GET", "/pages", params=params)
@@ -132,13 +133,22 @@ class ProductiveRemote(Remote):
         return result
 
     async def list_pages(self) -> list[RemotePage]:
-        """Return every page, fetching result pages 2..N concurrently after the first."""
-        first = await self._list_page(1)
+        """Return every page without bodies (a sparse fieldset), result pages concurrently."""
+        return await self._list_all(bodies=False)
+
+    async def list_pages_with_bodies(self) -> list[RemotePage]:
+        """Return every page with its body: Productive lists bodies, 200 pages a request."""
+        return await self._list_all(bodies=True)
+
+    async def _list_all(self, bodies: bool) -> list[RemotePage]:
+        """List every result page: the first, then pages 2..N concurrently."""
+        first = await self._list_page(1, bodies)
         meta = first.get("meta") or {}
         total_pages = int(meta.get("total_pages") or 1)
         if "total_pages" not in meta and meta.get("total_count") is not None:
             total_pages = math.ceil(int(meta["total_count"]) / self.page_size)
-        rest = await asyncio.gather(*(self._list_page(n) for n in range(2, total_pages + 1)))
+        rest = await asyncio.gather(*(self._list_page(n, bodies)
+                                      for n in range(2, total_pages + 1)))
         resources = [r for chunk in (first, *rest) for r in self._data(chunk, None)]
         return [self._page(resource) for resource in resources]
 
