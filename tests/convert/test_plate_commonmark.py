@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from markdown_it.utils import read_fixture_file
-from test_markdown_commonmark import EXAMPLES, EXCEPTIONS, normalized_html
 
 from pagesync.convert import markdown_to_plate, plate_to_markdown
 from pagesync.convert.from_markdown import parse_markdown
 from pagesync.convert.plate import canonical_to_plate, plate_to_canonical
+
+from .test_markdown_commonmark import EXAMPLES, EXCEPTIONS, normalized_html
 
 # Examples Markdown -> Plate -> Markdown cannot keep beyond the Markdown side's own (none).
 PLATE_EXCEPTIONS: dict[int, str] = {}
