@@ -126,21 +126,25 @@ def get_pages(conn: Connection, scope_id: int, page_ids: Iterable[int]) -> list[
 
 
 def list_pages(conn: Connection, scope_id: int, query: ListQuery) -> tuple[list[Any], int]:
-    """Return one page of rows for the query and the total count."""
+    """Return one page of rows for the query and the total count, in one statement."""
     source = (
         _JOINED.outerjoin(USERS, USERS.c.id == PAGES.c.creator_id) if query.needs_users else _JOINED
     )
     where = (*_live(scope_id), *query.where)
-    base = _SELECT if source is _JOINED else select(*_COLUMNS).select_from(source)
+    counted = _JOINED if query.needs_productive else PAGES
+    count = select(func.count()).select_from(counted).where(*where)
+    # The count rides along as an uncorrelated subquery: both databases evaluate it once.
+    base = select(*_COLUMNS, count.scalar_subquery().label("total_count")).select_from(source)
     rows = conn.execute(
         base.where(*where)
         .order_by(*query.order)
         .limit(query.size)
         .offset((query.number - 1) * query.size)
-    )
-    counted = _JOINED if query.needs_productive else PAGES
-    total = conn.scalar(select(func.count()).select_from(counted).where(*where))
-    return [PageRow._make(r) for r in rows], int(total or 0)
+    ).all()
+    if rows:
+        return [PageRow._make(row[:-1]) for row in rows], int(rows[0][-1])
+    total = 0 if query.number == 1 else int(conn.scalar(count) or 0)
+    return [], total
 
 
 def included_resources(

@@ -74,6 +74,8 @@ def _ids(name: str, raw: str) -> list[int | None]:
 
 
 def _in(column: Any, values: list[Any]) -> Clause:
+    if len(values) == 1 and values[0] is not None:
+        return column == values[0]  # type: ignore[no-any-return]
     present = [v for v in values if v is not None]
     clauses: list[Clause] = [column.in_(present)] if present else []
     if None in values:
