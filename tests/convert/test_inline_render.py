@@ -69,12 +69,17 @@ def test_links_with_other_attrs_and_unknown_marks_become_spans() -> None:
     )
 
 
-def test_unknown_inline_nodes_are_islands_without_their_marks() -> None:
-    node = {"type": "emoji", "attrs": {"name": "a&b"}, "marks": [{"type": "bold"}]}
-    assert (
-        island_html(node) == '<pagesync-node json=\'{"type":"emoji","attrs":{"name":"a&amp;b"}}\'/>'
+def test_unknown_inline_nodes_are_islands_with_their_marks_around() -> None:
+    bare = {"type": "emoji", "attrs": {"name": "a&b"}}
+    assert island_html(bare) == (
+        '<pagesync-node json=\'{"type":"emoji","attrs":{"name":"a&amp;b"}}\'/>'
     )
-    assert render(node) == "**" + island_html(node) + "**"
+    assert render({**bare, "marks": [{"type": "bold"}]}) == "**" + island_html(bare) + "**"
+
+
+def test_code_with_a_newline_is_an_island_keeping_its_code_mark() -> None:
+    node = text("a\nb", "code")
+    assert render(node) == island_html(node)
 
 
 def test_reference_links_register_definitions_and_conflicts_go_inline() -> None:

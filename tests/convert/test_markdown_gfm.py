@@ -10,6 +10,7 @@ from markdown_it.utils import read_fixture_file
 
 from pagesync.convert.from_markdown import parse_markdown
 from pagesync.convert.markdown_it import render_html
+from pagesync.convert.schema import validate_doc
 from pagesync.convert.to_markdown import render_markdown
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gfm"
@@ -32,6 +33,7 @@ def round_trip(markdown: str) -> str:
 
 @pytest.mark.parametrize("markdown", CASES)
 def test_gfm_fixture_round_trips(markdown: str) -> None:
+    validate_doc(parse_markdown(markdown))
     once = round_trip(markdown)
     assert normalized_html(once) == normalized_html(markdown)
     assert round_trip(once) == once

@@ -12,7 +12,7 @@ import re
 _SPECIAL = re.compile(r"[\\`\[\]*_<&~$|\n\r]")
 _QUICK = re.compile(r"[\\`\[\]*_<&~$|\n\r:@]|[wW][wW]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
-_WWW = re.compile(r"(?i)(?<![\w.])www\.")
+_WWW = re.compile(r"(?i)(?<![^\W_])www\.")
 _PROTOCOL = re.compile(r"(?i)(?<![A-Za-z])(https?|mailto|xmpp):")
 _EMAIL = re.compile(r"[\w.+-]@(?=[\w-]+\.\w)")
 _ALWAYS = {"\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "$": "\\$", "\n": "\n", "\r": "\r"}

@@ -23,9 +23,17 @@ MENTION_SCHEME = "mention:"
 UNTRUSTED = "pagesync_untrusted"
 INLINE_ISLAND_TAG = "pagesync-node"
 _UNRANKED = len(MARK_RANK)
-_TAG_MARKS = {"u": "underline", "mark": "highlight", "sub": "subscript", "sup": "superscript"}
-_OPEN_TAG = re.compile(r"<(u|mark|sub|sup)>\Z|<span data-mark='([^']*)'>\Z")
-_CLOSE_TAG = re.compile(r"</(u|mark|sub|sup|span)>\Z")
+_TAG_MARKS = {
+    "u": "underline",
+    "mark": "highlight",
+    "sub": "subscript",
+    "sup": "superscript",
+    "em": "italic",
+    "strong": "bold",
+    "s": "strike",
+}
+_OPEN_TAG = re.compile(r"<(u|mark|sub|sup|em|strong|s)>\Z|<span data-mark='([^']*)'>\Z")
+_CLOSE_TAG = re.compile(r"</(u|mark|sub|sup|em|strong|s|span)>\Z")
 _ISLAND = re.compile(r"<pagesync-node json='([^']*)'\s*/>\Z")
 _BR = "<br />"
 _LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]")
@@ -69,6 +77,8 @@ class _Inline:
 
     def add(self, node: Node, extra_mark: Node | None = None) -> None:
         marks = self.stack if extra_mark is None else [*self.stack, extra_mark]
+        if "marks" in node:
+            marks = [*marks, *node["marks"]]
         if marks:
             node["marks"] = _ranked(marks)
         self.out.append(node)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .escape import escape_text, escape_title, escape_url
-from .inline_parse import INLINE_ISLAND_TAG, MENTION_SCHEME
+from .inline_parse import INLINE_ISLAND_TAG, MENTION_SCHEME, inline_from_tokens
+from .markdown_it import get_parser
 from .schema import MARK_RANK, default_attrs
 
 Node = dict[str, Any]
@@ -29,6 +30,12 @@ _NEST_ORDER = {
     for i, name in enumerate(dict.fromkeys(("link", "italic", "bold", "strike", *MARK_RANK)))
 }
 _EXPEL = frozenset({"bold", "italic", "strike"})
+_IN_BRACKETS = -2  # marks a stack entry for a Markdown link, whose text GFM never autolinks
+_HTML_TAGS = {
+    "bold": ("<strong>", "</strong>"),
+    "italic": ("<em>", "</em>"),
+    "strike": ("<s>", "</s>"),
+}
 _SIMPLE_DELIMS = {
     "bold": ("**", "**"),
     "italic": ("*", "*"),
@@ -82,9 +89,12 @@ def render_inline(nodes: list[Node], refs: References, mode: str = "paragraph") 
 
 
 def island_html(node: Node) -> str:
-    """Write an inline node that Markdown cannot express as a raw-HTML island."""
-    data = {k: v for k, v in node.items() if k != "marks"}
-    return f"<{INLINE_ISLAND_TAG} json='{_attr_json(data)}'/>"
+    """Write an inline node that Markdown cannot express as a raw-HTML island.
+
+    Marks the caller writes around the island are not in ``node``; marks it cannot write
+    (``code`` over text with a newline) are, and reading merges both.
+    """
+    return f"<{INLINE_ISLAND_TAG} json='{_attr_json(node)}'/>"
 
 
 def _attr_json(value: Any) -> str:
@@ -107,7 +117,8 @@ class _InlineWriter:
         self.refs = refs
         self.mode = mode
         self.out: list[str] = []
-        self.stack: list[tuple[MarkKey, Node, str]] = []
+        self.stack: list[tuple[MarkKey, Node, str, int]] = []
+        self.pairs: list[tuple[int, int, str]] = []
         self.keys = [_keys_of(node) for node in nodes]
         self.extents = _extents(self.keys)
         self.last_text = -1
@@ -117,6 +128,7 @@ class _InlineWriter:
         for i, node in enumerate(self.nodes):
             self.step(i, node, trailing_break=i > last_content)
         self.close_to(0)
+        self.fix_flanking()
         return "".join(self.out)
 
     def step(self, i: int, node: Node, trailing_break: bool) -> None:
@@ -131,19 +143,18 @@ class _InlineWriter:
         while keep < len(self.stack) and self.stack[keep][0] in wanted:
             keep += 1
         extent = self.extents[i]
-        self.close_to(min(keep, self.outlived_by_link(keys, extent)), _first_char(node))
+        self.close_to(min(keep, self.outlived_by_link(keys, extent)))
         opened = {entry[0] for entry in self.stack}
         new = [(k, m) for k, m in keys if k not in opened]
         new.sort(key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED)))
         if self.try_autolink(node, new, extent):
             return
-        piece, is_text = self.leaf(node, trailing_break)
-        if is_text and new and piece.strip(" \t") == "":
-            new = [(k, m) for k, m in new if m["type"] not in _EXPEL]
-        if is_text and piece[:1] in (" ", "\t") and any(m["type"] in _EXPEL for _, m in new):
-            piece = self.edge_space_at_open(piece)
         for key, mark in new:
             self.open_mark(key, mark)
+        piece, is_text = self.leaf(node, trailing_break)
+        if is_text and piece[:1] in (" ", "\t") and any(m["type"] in _EXPEL for _, m in new):
+            # "** a**" is no emphasis: keep the space inside as a character reference.
+            piece = f"&#{ord(piece[0])};" + piece[1:]
         self.out.append(piece)
         self.last_text = len(self.out) - 1 if is_text else -1
 
@@ -159,8 +170,8 @@ class _InlineWriter:
         )
         if not reach:
             return len(self.stack)
-        for position, (key, _, _) in enumerate(self.stack):
-            if extent.get(key, 0) < reach:
+        for position, entry in enumerate(self.stack):
+            if extent.get(entry[0], 0) < reach:
                 return position
         return len(self.stack)
 
@@ -168,15 +179,16 @@ class _InlineWriter:
         if mark["type"] == "link" and _is_plain_link(mark):
             self.escape_bang()
             self.out.append("[")
-            self.stack.append((key, mark, self.link_close(mark["attrs"])))
+            self.stack.append((key, mark, self.link_close(mark["attrs"]), _IN_BRACKETS))
             return
         delims = _SIMPLE_DELIMS.get(mark["type"]) if not mark.get("attrs") else None
         if delims == ("*", "*") and self.out and self.out[-1] == "*":
             delims = ("*", "*") if self.before_stars().isalnum() else ("_", "_")
         if delims is None:
             delims = (f"<span data-mark='{_attr_json(mark)}'>", "</span>")
+        at = len(self.out) if mark["type"] in _EXPEL else -1
         self.out.append(delims[0])
-        self.stack.append((key, mark, delims[1]))
+        self.stack.append((key, mark, delims[1], at))
 
     def before_stars(self) -> str:
         """Return the character before the run of ``*`` that ends the output so far."""
@@ -197,37 +209,53 @@ class _InlineWriter:
         suffix = f" {escape_title(title)}" if title is not None else ""
         return f"]({escape_url(href)}{suffix})"
 
-    def edge_space_at_open(self, piece: str) -> str:
-        """Keep a leading space inside ``**`` as ``&#32;`` where the delimiter still opens;
-        else move it outside (``** a**`` is no emphasis)."""
-        before = self.out[-1][-1:] if self.out else ""
-        if not before or before.isspace() or _is_punctuation(before):
-            return f"&#{ord(piece[0])};" + piece[1:]
-        stripped = piece.lstrip(" \t")
-        self.out.append(piece[: len(piece) - len(stripped)])
-        return stripped
-
-    def close_to(self, keep: int, after: str = "") -> None:
+    def close_to(self, keep: int) -> None:
         if len(self.stack) <= keep:
             return
         closing = self.stack[keep:]
         del self.stack[keep:]
-        trailing = ""
-        if self.last_text == len(self.out) - 1 and any(m["type"] in _EXPEL for _, m, _ in closing):
+        if self.last_text == len(self.out) - 1 and any(e[1]["type"] in _EXPEL for e in closing):
             text = self.out[-1]
-            if text[-1:] in (" ", "\t") and (
-                not after or after.isspace() or _is_punctuation(after)
-            ):
+            if text[-1:] in (" ", "\t"):
                 self.out[-1] = text[:-1] + f"&#{ord(text[-1])};"
-            else:
-                core = text.rstrip(" \t")
-                trailing = text[len(core) :]
-                self.out[-1] = core
-        for _, _, close in reversed(closing):
+        for _, mark, close, at in reversed(closing):
+            if at >= 0:
+                self.pairs.append((at, len(self.out), mark["type"]))
             self.out.append(close)
-        if trailing:
-            self.out.append(trailing)
         self.last_text = -1
+
+    def fix_flanking(self) -> None:
+        """Write emphasis as HTML tags where its delimiters would not open or close.
+
+        Delimiters next to punctuation can also pair up differently than they were written
+        (CommonMark's rule of three); such a run is read back, and written with tags if it
+        does not read as what it says.
+        """
+        risky = False
+        for at, close_at, kind in self.pairs:
+            if not (_opens(self.out, at) and _closes(self.out, close_at)):
+                self.out[at], self.out[close_at] = _HTML_TAGS[kind]
+            elif not risky:
+                risky = _touches_punctuation(self.out, at) or _touches_punctuation(
+                    self.out, close_at
+                )
+        if risky and not self.reads_back():
+            for at, close_at, kind in self.pairs:
+                self.out[at], self.out[close_at] = _HTML_TAGS[kind]
+
+    def reads_back(self) -> bool:
+        """Tell whether the written run parses back into the nodes it was written from."""
+        text = "".join(self.out)
+        if HTML_NEWLINE in text:
+            return False
+        references = {
+            " ".join(label.split()).lower().upper(): {"href": href, "title": title or ""}
+            for label, href, title in self.refs.by_label.values()
+        }
+        env: dict[str, Any] = {"references": references}
+        tokens = get_parser().parseInline(text, env)
+        children = tokens[0].children or [] if tokens else []
+        return inline_from_tokens(children, text, env, self.mode == "heading") == self.nodes
 
     def try_autolink(self, node: Node, new: list[tuple[MarkKey, Node]], extent: Any) -> bool:
         links = [(k, m) for k, m in new if m["type"] == "link"]
@@ -250,15 +278,18 @@ class _InlineWriter:
             if other_key != key:
                 self.open_mark(other_key, other)
         self.out.append(piece)
-        self.stack.append((key, mark, ""))
+        self.stack.append((key, mark, "", -1))
         return True
 
     def leaf(self, node: Node, trailing_break: bool) -> tuple[str, bool]:
         kind = node["type"]
         if kind == "text":
             if _has_code(node):
+                if "\n" in node["text"]:
+                    code = [m for m in node["marks"] if m["type"] == "code"]
+                    return island_html({"type": "text", "text": node["text"], "marks": code}), False
                 return _code_span(node["text"], self.mode == "table"), False
-            in_link = any(m["type"] == "link" for m in node.get("marks", ()))
+            in_link = any(entry[3] == _IN_BRACKETS for entry in self.stack)
             return escape_text(node["text"], self.mode == "table", in_link), True
         if kind == "hardBreak" and not node.get("attrs"):
             if trailing_break or self.mode != "paragraph":
@@ -266,7 +297,9 @@ class _InlineWriter:
             return "\\\n", False
         render = _LEAVES.get(kind)
         piece = render(node, self) if render is not None else None
-        return (piece if piece is not None else island_html(node)), False
+        if piece is None:
+            piece = island_html({k: v for k, v in node.items() if k != "marks"})
+        return piece, False
 
 
 def _keys_of(node: Node) -> list[tuple[MarkKey, Node]]:
@@ -294,11 +327,53 @@ def _extents(keys: list[list[tuple[MarkKey, Node]]]) -> list[dict[MarkKey, int]]
     return extents
 
 
-def _first_char(node: Node) -> str:
-    """Return the first character a node writes, as far as emphasis flanking cares."""
-    if node["type"] == "text":
-        return "`" if _has_code(node) else node["text"][:1]
-    return "a"
+def _char_before(out: list[str], index: int) -> str:
+    for i in range(index - 1, -1, -1):
+        if out[i]:
+            return out[i][-1]
+    return ""
+
+
+def _char_after(out: list[str], index: int) -> str:
+    for i in range(index + 1, len(out)):
+        if out[i]:
+            return out[i][0]
+    return ""
+
+
+def _touches_punctuation(out: list[str], index: int) -> bool:
+    before, after = _char_before(out, index), _char_after(out, index)
+    return (bool(before) and _is_punctuation(before)) or (bool(after) and _is_punctuation(after))
+
+
+def _is_space(char: str) -> bool:
+    return not char or char.isspace()
+
+
+def _opens(out: list[str], at: int) -> bool:
+    """Tell whether the delimiter at ``out[at]`` is left-flanking (CommonMark 6.2)."""
+    before, after = _char_before(out, at), _char_after(out, at)
+    if _is_space(after):
+        return False
+    if out[at] == "_" and before.isalnum():
+        return False
+    return not _is_punctuation(after) or _is_space(before) or _is_punctuation(before)
+
+
+def _closes(out: list[str], at: int) -> bool:
+    """Tell whether the delimiter at ``out[at]`` is right-flanking."""
+    before, after = _char_before(out, at), _char_after(out, at)
+    if _is_space(before):
+        return False
+    if out[at] == "_" and after.isalnum():
+        return False
+    return not _is_punctuation(before) or _is_space(after) or _is_punctuation(after)
+
+
+def reads_back(url: str) -> bool:
+    """Tell whether markdown-it reads a link destination back unchanged (and allows it)."""
+    parser = get_parser()
+    return bool(parser.validateLink(url)) and parser.normalizeLink(url) == url
 
 
 def _is_punctuation(char: str) -> bool:
@@ -319,6 +394,8 @@ def _has_code(node: Node) -> bool:
 def _is_plain_link(mark: Node) -> bool:
     attrs = mark.get("attrs") or {}
     if not isinstance(attrs.get("href"), str) or not _LINK_KEYS.issuperset(attrs):
+        return False
+    if not reads_back(attrs["href"]):
         return False
     title = attrs.get("title")
     if title is not None and not isinstance(title, str):
@@ -351,6 +428,8 @@ def _image(node: Node, writer: _InlineWriter) -> str | None:
         return None
     alt, title = attrs.get("alt"), attrs.get("title")
     if alt == "" or not isinstance(alt, str | None) or not isinstance(title, str | None):
+        return None
+    if not reads_back(attrs["src"]):
         return None
     writer.escape_bang()
     text = escape_text(alt or "", writer.mode == "table")
