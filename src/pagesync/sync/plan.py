@@ -1,0 +1,708 @@
+"""Plan a sync: compare every page's local file, remote page and last-synced base; yield actions.
+
+The plan is pure (no files, network, clock or database): the commands build three snapshots and
+call :func:`plan_sync`; ``apply`` carries the actions out; :mod:`pagesync.sync.memory` carries
+them out on two in-memory trees for the tests.
+
+The algorithm (vdirsyncer's ``_get_actions`` over local x remote x base, per page and per aspect):
+
+1. **Identity.** Local files are matched to pages by their front-matter ``id``. Two files with
+   the same id (a copy made in the vault): the one at the base path (else the one with the base
+   body, else the first path) keeps the id; each other becomes a new page, with a warning. A file
+   with an id that neither the base nor the remote knows is a new page, with a warning. A file
+   without an id is matched back to an unclaimed base page by its base path, then by its body
+   hash (a unique match only), and gets a ``restore-id`` action; otherwise it is a new page.
+   A page's local parent is the page whose file holds its folder (``vault_paths.parent_path``).
+2. **Presence.** Which of (local, remote, base) exist picks a rule from a table: both sides and a
+   base -> compare aspects (3); base and one side -> the other side deleted it: delete it here
+   too unless this side changed it since the base, in which case the change wins and the page is
+   re-created on the other side (reported); base only -> deleted on both sides: forget it; one
+   side only -> create it on the other; both sides but no base (the state was lost) -> adopt.
+3. **Aspects.** For a page on both sides, each aspect is compared three ways: content (body hash
+   and the other front-matter keys locally; the version, or the body hash when known, remotely),
+   title, position and parent. Changed on one side: copy it to the other (update, rename,
+   reorder, move). Changed on both to the same value: nothing. Changed on both differently:
+   content or title -> ``merge`` (the three-way merge of :mod:`pagesync.sync.merge`); position ->
+   the remote order wins (reported); parent -> ``conflict``. ``--prefer local|remote`` picks a
+   side instead of merging. A file with leftover conflict markers is a ``conflict`` and nothing
+   else happens to that page until it is resolved.
+4. **Keep what is kept.** A page that will exist (created or kept because it changed) keeps its
+   ancestors: their deletes become re-creates, so nothing is left without its parent.
+5. **Layout.** In pull and sync modes the tree as it will be is laid out by
+   ``vault_paths.layout_tree`` with every file's current path kept where possible; a page whose
+   path changes (moved remotely, promoted to ``x/index.md``, demoted) gets ``move-local`` and a
+   remote page new to the vault gets its path.
+6. **Mode.** Every action writes one side (local, remote, both, or only the state); pull-only
+   performs local writes, push-only remote writes, sync both. An action the mode may not perform
+   becomes ``skip`` with its reason, so ``status`` still shows it as drift; a page edited on
+   both sides is never overwritten by push or pull.
+7. **Safety rails.** A plan deleting every page, or more than ``max_delete_ratio`` of them (and
+   more than ``delete_floor``), is *held*: the caller stops and asks for ``--force``.
+
+Actions come out in the order they can be applied: creates (parents first), moves, renames and
+reorders, content, deletes (children first), then reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+from ..frontmatter import same_values
+from ..vault_paths import PageRef, folder_of, layout_tree, name_of, parent_path
+from .actions import DELETES, PHASES, WRITABLE, Action, Kind, Mode, Plan, Side
+
+NEW_PREFIX = "new:"
+STRUCTURE_KEYS = frozenset({"id", "title", "position"})
+
+Prefer = Literal["local", "remote"]
+
+
+def body_hash(body: str) -> str:
+    """Return the hash the plan compares Markdown bodies (or remote JSON text) by."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# -- the three sides --------------------------------------------------------------------------
+
+
+def _fields(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in meta.items() if key not in STRUCTURE_KEYS}
+
+
+def _number(value: Any) -> float | None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if is_number else None
+
+
+@dataclass(frozen=True)
+class LocalSnapshot:
+    """A page file as scanned: its path, front-matter, a hash of its body, and whether it still
+    holds conflict markers (:func:`pagesync.sync.merge.has_markers`)."""
+
+    path: str
+    body_hash: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    conflicted: bool = False
+
+    @property
+    def page_id(self) -> str | None:
+        """Return the front-matter ``id`` as a string, or None."""
+        value = self.meta.get("id")
+        return None if value is None or value == "" else str(value)
+
+    @property
+    def title(self) -> str | None:
+        """Return the front-matter ``title``, or None when the file does not say."""
+        value = self.meta.get("title")
+        return None if value is None else str(value)
+
+    @property
+    def position(self) -> float | None:
+        """Return the front-matter ``position`` as a number, or None."""
+        return _number(self.meta.get("position"))
+
+
+@dataclass(frozen=True)
+class RemoteSnapshot:
+    """A remote page as listed; ``body_hash`` only when the body was fetched."""
+
+    page_id: str
+    title: str
+    parent_id: str | None = None
+    position: float | None = None
+    version: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class BaseSnapshot:
+    """A page as both sides last agreed (the sync state's record).
+
+    ``body_hash`` is :func:`body_hash` of the base Markdown body; ``json_hash`` of the base
+    remote body, when kept, so a version bump without a body change is not an edit.
+    """
+
+    page_id: str
+    path: str
+    title: str
+    parent_id: str | None = None
+    position: float | None = None
+    version: str | None = None
+    body_hash: str = ""
+    json_hash: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Record(Protocol):
+    """What :func:`base_from_record` reads (``state.PageRecord`` has it)."""
+
+    @property
+    def page_id(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def position(self) -> float | None: ...
+    @property
+    def remote_version(self) -> str | None: ...
+    @property
+    def base_markdown(self) -> str: ...
+    @property
+    def base_json(self) -> str: ...
+    @property
+    def base_meta(self) -> dict[str, Any]: ...
+
+
+def base_from_record(record: _Record) -> BaseSnapshot:
+    """Return the base of a page from its sync-state record."""
+    return BaseSnapshot(
+        page_id=record.page_id, path=record.path, title=record.title,
+        parent_id=record.parent_id, position=record.position, version=record.remote_version,
+        body_hash=body_hash(record.base_markdown),
+        json_hash=body_hash(record.base_json) if record.base_json else None,
+        meta=record.base_meta,
+    )
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan: the mode, a side to prefer over merging, and the safety rails."""
+
+    mode: Mode = Mode.SYNC
+    prefer: Prefer | None = None
+    force: bool = False
+    max_delete_ratio: float = 0.2
+    delete_floor: int = 2
+
+
+# -- identity ---------------------------------------------------------------------------------
+
+
+def new_key(path: str) -> str:
+    """Return the key of a local page the remote does not have yet."""
+    return NEW_PREFIX + path
+
+
+@dataclass
+class _Identity:
+    """Local files by page key, and what matching them taught."""
+
+    pages: dict[str, LocalSnapshot] = field(default_factory=dict)
+    restored: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _original(files: list[LocalSnapshot], base: BaseSnapshot | None) -> LocalSnapshot:
+    """Pick which of several files with one id is the page (the others are copies)."""
+    if base is not None:
+        tests: tuple[Callable[[LocalSnapshot], bool], ...] = (
+            lambda f: f.path == base.path, lambda f: f.body_hash == base.body_hash)
+        for test in tests:
+            chosen = [f for f in files if test(f)]
+            if chosen:
+                return chosen[0]
+    return min(files, key=lambda f: f.path)
+
+
+def _claim_ids(local: Sequence[LocalSnapshot], known: set[str],
+               bases: Mapping[str, BaseSnapshot], found: _Identity) -> list[LocalSnapshot]:
+    """Key every file by its id; return the files left without one (copies, unknown ids)."""
+    by_id: dict[str, list[LocalSnapshot]] = {}
+    loose: list[LocalSnapshot] = []
+    for snapshot in local:
+        page_id = snapshot.page_id
+        if page_id is None:
+            loose.append(snapshot)
+        elif page_id not in known:
+            found.warnings.append(f"{snapshot.path}: id {page_id} is not a known page; "
+                                  "it becomes a new page")
+            found.pages[new_key(snapshot.path)] = snapshot
+        else:
+            by_id.setdefault(page_id, []).append(snapshot)
+    for page_id, files in by_id.items():
+        keeper = _original(files, bases.get(page_id))
+        found.pages[page_id] = keeper
+        for copy in sorted((f for f in files if f is not keeper), key=lambda f: f.path):
+            found.warnings.append(f"{copy.path}: a copy of {keeper.path} (same id {page_id}); "
+                                  "it becomes a new page")
+            found.pages[new_key(copy.path)] = copy
+    return loose
+
+
+def _match_back(snapshot: LocalSnapshot, bases: Mapping[str, BaseSnapshot],
+                claimed: set[str]) -> str | None:
+    """Return the base page a file without an id is, by its base path, else its body hash."""
+    free = [base for base in bases.values() if base.page_id not in claimed]
+    by_path = [base for base in free if base.path == snapshot.path]
+    if by_path:
+        return by_path[0].page_id
+    by_hash = [base for base in free if base.body_hash == snapshot.body_hash]
+    return by_hash[0].page_id if len(by_hash) == 1 else None
+
+
+def identify(local: Sequence[LocalSnapshot], remote_ids: Iterable[str],
+             bases: Mapping[str, BaseSnapshot]) -> _Identity:
+    """Key each local file by its page (see step 1 of the module docstring)."""
+    found = _Identity()
+    loose = _claim_ids(local, set(remote_ids) | set(bases), bases, found)
+    for snapshot in sorted(loose, key=lambda f: f.path):
+        page_id = _match_back(snapshot, bases, set(found.pages))
+        if page_id is None:
+            found.pages[new_key(snapshot.path)] = snapshot
+            continue
+        found.pages[page_id] = snapshot
+        found.restored.add(page_id)
+    return found
+
+
+def local_parents(pages: Mapping[str, LocalSnapshot]) -> dict[str, str | None]:
+    """Return each local page's parent key, from the folder its file is in."""
+    key_of = {snapshot.path: key for key, snapshot in pages.items()}
+    parents: dict[str, str | None] = {}
+    for key, snapshot in pages.items():
+        found = parent_path(snapshot.path, key_of)
+        parents[key] = None if found is None else key_of[found]
+    return parents
+
+
+# -- per page ---------------------------------------------------------------------------------
+
+Change = Literal["none", "local", "remote", "agree", "clash"]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a page will look like locally after this run: title, parent key and position."""
+
+    title: str
+    parent: str | None
+    position: float | None
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The three sides of one page, keyed."""
+
+    key: str
+    local: LocalSnapshot | None
+    remote: RemoteSnapshot | None
+    base: BaseSnapshot | None
+    local_parent: str | None = None
+
+
+@dataclass
+class _Context:
+    """Everything the per-page rules read, and the targets they fill in."""
+
+    options: PlanOptions
+    pages: dict[str, _Page]
+    restored: set[str]
+    targets: dict[str, _Target] = field(default_factory=dict)
+
+    def where(self, key: str | None) -> str:
+        """Describe a parent for a reason: its file, its title, or the top level."""
+        page = self.pages.get(key) if key is not None else None
+        if page is None:
+            return "the top level" if key is None else f"page {key}"
+        if page.local is not None:
+            return page.local.path
+        return repr(page.remote.title) if page.remote else f"page {key}"
+
+
+def _act(page: _Page, kind: Kind, reason: str, **values: Any) -> Action:
+    page_id = None if page.key.startswith(NEW_PREFIX) else page.key
+    # A page gone locally is named by the path it had at the last sync.
+    path = page.local.path if page.local is not None else page.base.path if page.base else None
+    return Action(kind, page.key, reason, page_id=page_id, path=path, **values)
+
+
+def _three_way(base: Any, local: Any, remote: Any) -> Change:
+    """Say which side changed a value since the base."""
+    if local == remote:
+        return "none" if local == base else "agree"
+    if local == base:
+        return "remote"
+    return "local" if remote == base else "clash"
+
+
+def _flags(local: bool, remote: bool) -> Change:
+    table: dict[tuple[bool, bool], Change] = {
+        (False, False): "none", (True, False): "local", (False, True): "remote",
+        (True, True): "clash",
+    }
+    return table[(local, remote)]
+
+
+def _local_edited(local: LocalSnapshot, base: BaseSnapshot) -> bool:
+    if local.body_hash != base.body_hash:
+        return True
+    return not same_values(_fields(local.meta), _fields(base.meta))
+
+
+def _remote_edited(remote: RemoteSnapshot, base: BaseSnapshot) -> bool:
+    if remote.version is not None and remote.version == base.version:
+        return False
+    if remote.body_hash is not None and base.json_hash is not None:
+        return remote.body_hash != base.json_hash
+    return remote.version != base.version
+
+
+def _local_title(page: _Page) -> str:
+    assert page.local is not None
+    if page.local.title is not None:
+        return page.local.title
+    return page.base.title if page.base is not None else name_of(page.local.path)
+
+
+@dataclass(frozen=True)
+class _Aspects:
+    """How each aspect of a page on both sides changed since the base."""
+
+    content: Change
+    title: Change
+    position: Change
+    parent: Change
+
+
+def _aspects(page: _Page) -> _Aspects:
+    local, remote, base = page.local, page.remote, page.base
+    assert local is not None and remote is not None and base is not None
+    return _Aspects(
+        content=_flags(_local_edited(local, base), _remote_edited(remote, base)),
+        title=_three_way(base.title, _local_title(page), remote.title),
+        position=_three_way(base.position, local.position, remote.position),
+        parent=_three_way(base.parent_id, page.local_parent, remote.parent_id),
+    )
+
+
+def _winner(change: Change, prefer: Prefer | None, clash: Prefer | None = None) -> Prefer | None:
+    """Return the side whose value an aspect takes (``clash`` decides a clash without prefer)."""
+    if change == "local" or change == "remote":
+        return change
+    if change == "clash":
+        return prefer or clash
+    return None
+
+
+def _content_actions(page: _Page, change: Change, ctx: _Context) -> list[Action]:
+    assert page.base is not None and page.remote is not None
+    versions = f"version {page.base.version} -> {page.remote.version}"
+    side = _winner(change, ctx.options.prefer)
+    if side == "local":
+        why = "edited locally" if change == "local" else (
+            f"edited on both sides ({versions}); --prefer local keeps the local version")
+        return [_act(page, Kind.UPDATE_REMOTE, why)]
+    if side == "remote":
+        why = f"edited remotely ({versions})" if change == "remote" else (
+            f"edited on both sides ({versions}); --prefer remote keeps the remote version, "
+            "the local one goes to the trash")
+        return [_act(page, Kind.UPDATE_LOCAL, why)]
+    return []
+
+
+def _title_actions(page: _Page, change: Change, ctx: _Context) -> list[Action]:
+    assert page.remote is not None
+    side = _winner(change, ctx.options.prefer)
+    if side == "local":
+        title = _local_title(page)
+        return [_act(page, Kind.RENAME_REMOTE, f"retitled locally to {title!r}", title=title)]
+    if side == "remote":
+        title = page.remote.title
+        return [_act(page, Kind.RENAME_LOCAL, f"retitled remotely to {title!r}", title=title)]
+    return []
+
+
+def _position_actions(page: _Page, change: Change, ctx: _Context) -> list[Action]:
+    assert page.local is not None and page.remote is not None and page.base is not None
+    side = _winner(change, ctx.options.prefer, clash="remote")
+    both = " (reordered on both sides: the remote order is kept)" if change == "clash" else ""
+    if side == "local":
+        where = page.local.position
+        return [_act(page, Kind.REORDER_REMOTE, f"reordered locally to position {where}",
+                     position=where)]
+    if side == "remote":
+        where = page.remote.position
+        return [_act(page, Kind.REORDER_LOCAL,
+                     f"reordered remotely to position {where}{both}", position=where)]
+    return []
+
+
+def _parent_actions(page: _Page, change: Change, ctx: _Context) -> list[Action]:
+    assert page.local is not None and page.remote is not None
+    side = _winner(change, ctx.options.prefer)
+    if side == "local":
+        parent = page.local_parent
+        return [_act(page, Kind.MOVE_REMOTE, f"moved locally under {ctx.where(parent)}",
+                     parent=parent, position=ctx.targets[page.key].position)]
+    if change == "clash" and side is None:
+        return [_act(page, Kind.CONFLICT,
+                     f"moved on both sides (locally under {ctx.where(page.local_parent)}, "
+                     f"remotely under {ctx.where(page.remote.parent_id)}); rerun with "
+                     "--prefer local or --prefer remote")]
+    return []  # a remote move reaches the file through the layout (move-local)
+
+
+def _local_target(page: _Page, aspects: _Aspects, prefer: Prefer | None) -> _Target:
+    """Return the page's title, parent and position locally once remote changes are in."""
+    assert page.local is not None and page.remote is not None
+    remote, local = page.remote, page.local
+
+    def pick(change: Change, mine: Any, theirs: Any, clash: Prefer | None = None) -> Any:
+        return theirs if _winner(change, prefer, clash) == "remote" else mine
+
+    return _Target(
+        title=pick(aspects.title, _local_title(page), remote.title),
+        parent=pick(aspects.parent, page.local_parent, remote.parent_id),
+        position=pick(aspects.position, local.position, remote.position, clash="remote"),
+    )
+
+
+def _merge_reason(page: _Page, aspects: _Aspects) -> str:
+    assert page.base is not None and page.remote is not None
+    what = "edited" if aspects.content == "clash" else "retitled"
+    return (f"{what} on both sides (remote version {page.base.version} -> "
+            f"{page.remote.version}): three-way merge")
+
+
+def _on_both_sides(page: _Page, ctx: _Context) -> list[Action]:
+    """Compare a page present locally, remotely and in the base, aspect by aspect."""
+    assert page.local is not None
+    aspects = _aspects(page)
+    ctx.targets[page.key] = _local_target(page, aspects, ctx.options.prefer)
+    actions = [_act(page, Kind.RESTORE_ID, "the file lost its id; matched back to its page "
+                    "by its path or body")] if page.key in ctx.restored else []
+    if page.local.conflicted:
+        return [*actions, _act(page, Kind.CONFLICT, "the file still holds conflict markers; "
+                               f"resolve them: pagesync resolve {page.local.path} "
+                               "--keep local|remote|both")]
+    merging = ctx.options.prefer is None and "clash" in (aspects.content, aspects.title)
+    if merging:
+        actions.append(_act(page, Kind.MERGE, _merge_reason(page, aspects)))
+    else:
+        actions += _content_actions(page, aspects.content, ctx)
+        actions += _title_actions(page, aspects.title, ctx)
+        actions += _position_actions(page, aspects.position, ctx)
+    actions += _parent_actions(page, aspects.parent, ctx)
+    return _fold_reorder(actions)
+
+
+def _fold_reorder(actions: list[Action]) -> list[Action]:
+    """Drop a remote reorder when a remote move already sends the position."""
+    if any(action.kind is Kind.MOVE_REMOTE for action in actions):
+        return [action for action in actions if action.kind is not Kind.REORDER_REMOTE]
+    return actions
+
+
+def _changed_locally(page: _Page) -> bool:
+    assert page.local is not None and page.base is not None
+    local, base = page.local, page.base
+    return (local.conflicted or _local_edited(local, base) or _local_title(page) != base.title
+            or local.position != base.position or page.local_parent != base.parent_id)
+
+
+def _changed_remotely(page: _Page) -> bool:
+    assert page.remote is not None and page.base is not None
+    remote, base = page.remote, page.base
+    return (_remote_edited(remote, base) or remote.title != base.title
+            or remote.position != base.position or remote.parent_id != base.parent_id)
+
+
+def _local_as_target(page: _Page) -> _Target:
+    assert page.local is not None
+    return _Target(_local_title(page), page.local_parent, page.local.position)
+
+
+def _remote_as_target(page: _Page) -> _Target:
+    assert page.remote is not None
+    return _Target(page.remote.title, page.remote.parent_id, page.remote.position)
+
+
+def _create_remote(page: _Page, ctx: _Context, reason: str) -> list[Action]:
+    target = ctx.targets[page.key] = _local_as_target(page)
+    return [_act(page, Kind.CREATE_REMOTE, reason, parent=target.parent, title=target.title,
+                 position=target.position)]
+
+
+def _create_local(page: _Page, ctx: _Context, reason: str) -> list[Action]:
+    target = ctx.targets[page.key] = _remote_as_target(page)
+    return [_act(page, Kind.CREATE_LOCAL, reason, title=target.title, position=target.position)]
+
+
+def _deleted_remotely(page: _Page, ctx: _Context) -> list[Action]:
+    """The page is gone remotely: trash the file, unless it changed here (the change wins)."""
+    if _changed_locally(page):
+        return _create_remote(page, ctx, "deleted remotely but changed locally: the local "
+                              "version is kept and created again remotely")
+    return [_act(page, Kind.DELETE_LOCAL, "deleted remotely; the file goes to the trash")]
+
+
+def _deleted_locally(page: _Page, ctx: _Context) -> list[Action]:
+    """The file is gone: delete the remote page, unless it changed there (the change wins)."""
+    if _changed_remotely(page):
+        return _create_local(page, ctx, "deleted locally but changed remotely: the remote "
+                             "version is restored")
+    return [_act(page, Kind.DELETE_REMOTE, "deleted locally")]
+
+
+def _deleted_on_both(page: _Page, ctx: _Context) -> list[Action]:
+    return [_act(page, Kind.FORGET, "deleted on both sides; only the sync state forgets it")]
+
+
+def _new_locally(page: _Page, ctx: _Context) -> list[Action]:
+    return _create_remote(page, ctx, "new file")
+
+
+def _new_remotely(page: _Page, ctx: _Context) -> list[Action]:
+    return _create_local(page, ctx, "new remote page")
+
+
+def _without_base(page: _Page, ctx: _Context) -> list[Action]:
+    ctx.targets[page.key] = _local_as_target(page)
+    return [_act(page, Kind.ADOPT, "on both sides but not in the sync state: compared, kept "
+                 "if equal, merged with conflict markers if not")]
+
+
+_Rule = Callable[[_Page, _Context], list[Action]]
+PRESENCE: dict[tuple[bool, bool, bool], _Rule] = {
+    # (local, remote, base) -> rule
+    (True, True, True): _on_both_sides,
+    (True, False, True): _deleted_remotely,
+    (False, True, True): _deleted_locally,
+    (False, False, True): _deleted_on_both,
+    (True, False, False): _new_locally,
+    (False, True, False): _new_remotely,
+    (True, True, False): _without_base,
+}
+
+
+# -- whole plan -------------------------------------------------------------------------------
+
+
+_KEPT_BY = {
+    # A delete above a kept page becomes the create that keeps it.
+    Kind.DELETE_LOCAL: lambda page, ctx: _create_remote(
+        page, ctx, "deleted remotely, but a page under it is kept: created again remotely"),
+    Kind.DELETE_REMOTE: lambda page, ctx: _create_local(
+        page, ctx, "deleted locally, but a page under it is kept: restored from the remote"),
+}
+
+
+def _keep_ancestors(actions: dict[str, list[Action]], ctx: _Context) -> None:
+    """Turn the deletes of every ancestor of a page that will exist into re-creates."""
+    pending = [key for key, found in actions.items()
+               if any(a.kind in (Kind.CREATE_LOCAL, Kind.CREATE_REMOTE) for a in found)]
+    while pending:
+        target = ctx.targets.get(pending.pop())
+        parent = target.parent if target is not None else None
+        if parent is None or parent not in actions:
+            continue
+        kinds = [a.kind for a in actions[parent] if a.kind in _KEPT_BY]
+        if kinds:
+            actions[parent] = _KEPT_BY[kinds[0]](ctx.pages[parent], ctx)
+            pending.append(parent)
+
+
+def _lay_out(actions: dict[str, list[Action]], ctx: _Context) -> None:
+    """Give created files their paths and move files whose layout path changed."""
+    refs = [PageRef(key, t.title, t.parent, t.position) for key, t in ctx.targets.items()]
+    existing = {key: page.local.path for key, page in ctx.pages.items()
+                if page.local is not None and key in ctx.targets}
+    paths = layout_tree(refs, existing)
+    for key, path in paths.items():
+        page = ctx.pages[key]
+        if page.local is None:
+            actions[key] = [replace(a, to_path=path) if a.kind is Kind.CREATE_LOCAL else a
+                            for a in actions[key]]
+        elif path != page.local.path:
+            actions[key].append(_act(page, Kind.MOVE_LOCAL, _move_reason(page, ctx),
+                                     to_path=path))
+
+
+def _move_reason(page: _Page, ctx: _Context) -> str:
+    target = ctx.targets[page.key]
+    if page.remote is not None and target.parent == page.remote.parent_id != page.local_parent:
+        return f"moved remotely under {ctx.where(target.parent)}"
+    return "its place in the tree changed (a parent moved, or it gained or lost children)"
+
+
+_SKIP_SUFFIX: dict[Side, str] = {
+    "local": "; pull or sync brings it here",
+    "remote": "; push or sync sends it",
+    "both": ": neither side is overwritten; run pagesync sync to merge",
+}
+
+
+def _gate(action: Action, mode: Mode) -> Action:
+    """Turn an action the mode may not perform into a reported skip."""
+    if action.side in WRITABLE[mode]:
+        return action
+    return replace(action, kind=Kind.SKIP, reason=action.reason + _SKIP_SUFFIX[action.side])
+
+
+def _held(actions: Sequence[Action], total: int, options: PlanOptions) -> str | None:
+    """Say why the plan deletes too much to run without ``--force``, or return None."""
+    deletes = sum(1 for action in actions if action.kind in DELETES)
+    if options.force or not deletes or not total:
+        return None
+    too_many = deletes > options.delete_floor and deletes > options.max_delete_ratio * total
+    if deletes < total and not too_many:
+        return None
+    share = "every page" if deletes >= total else f"more than {options.max_delete_ratio:.0%}"
+    return (f"this run would delete {deletes} of {total} pages ({share}); check the vault "
+            "folder and the remote, then rerun with --force")
+
+
+def _order(action: Action) -> tuple[int, int, str]:
+    where = action.to_path or action.path or action.key
+    folder = folder_of(where)
+    depth = folder.count("/") + 1 if folder else 0
+    phase = PHASES.get(action.kind, 5)
+    return (phase, -depth if action.kind in DELETES else depth, where)
+
+
+def _pages(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
+           base: Sequence[BaseSnapshot]) -> tuple[dict[str, _Page], _Identity]:
+    remotes = {page.page_id: page for page in remote}
+    bases = {page.page_id: page for page in base}
+    found = identify(local, remotes, bases)
+    parents = local_parents(found.pages)
+    keys = sorted(set(found.pages) | set(remotes) | set(bases))
+    pages = {key: _Page(key, found.pages.get(key), remotes.get(key), bases.get(key),
+                        parents.get(key)) for key in keys}
+    return pages, found
+
+
+def plan_sync(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
+              base: Sequence[BaseSnapshot], options: PlanOptions | None = None) -> Plan:
+    """Plan one run over every page's three sides (the algorithm is the module docstring's).
+
+    Args:
+        local: every page file of the vault.
+        remote: every page of the remote scope.
+        base: every page of the sync state.
+        options: the mode, a side to prefer, and the safety rails.
+    """
+    options = options or PlanOptions()
+    pages, found = _pages(local, remote, base)
+    ctx = _Context(options, pages, found.restored)
+    actions: dict[str, list[Action]] = {}
+    for key, page in pages.items():
+        rule = PRESENCE[(page.local is not None, page.remote is not None, page.base is not None)]
+        actions[key] = rule(page, ctx)
+    _keep_ancestors(actions, ctx)
+    if options.mode is not Mode.PUSH:
+        _lay_out(actions, ctx)
+    for key, page in pages.items():
+        if not actions[key]:
+            actions[key] = [_act(page, Kind.NOOP, "unchanged")]
+    ordered = sorted((_gate(a, options.mode) for found_ in actions.values() for a in found_),
+                     key=_order)
+    total = max(len(base), len(pages))
+    return Plan(options.mode, tuple(ordered), tuple(found.warnings),
+                _held(ordered, total, options))
