@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import string
 from collections.abc import AsyncIterator, Mapping
@@ -23,6 +24,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from .plate_ai_providers import COPILOT_MAX_TOKENS, Prompt, Provider
 from .plate_input import PlateError, bad, plain_text
 
+LOG = logging.getLogger(__name__)
 STREAM_HEADERS = {
     "content-type": "text/event-stream",
     "cache-control": "no-cache",
@@ -212,6 +214,7 @@ async def copilot_response(
     await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
     if not work.done():
         work.cancel()
+        LOG.info("plate: copilot request aborted by the client, answered 408")
         return JSONResponse(None, status_code=408)
     gone.cancel()
     result = work.result()

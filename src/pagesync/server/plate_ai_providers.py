@@ -22,12 +22,13 @@ from typing import Any, Protocol
 
 from ..errors import ConfigError
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-4-6"
 COPILOT_MAX_TOKENS = 50
 TOKEN = re.compile(r"\w+|[^\w\s]")
 _STOPWORDS = (
     "a an and are as at be but by for from has have in into is it its of on or that the this "
-    "to was were will with about write generate create draft make add please some new"
+    "to was were will with about write generate create draft make add please some new them "
+    "they their you your our we"
 )
 STOPWORDS = frozenset(re.findall(r"\w+", _STOPWORDS))
 
@@ -152,16 +153,24 @@ def edit(prompt: Prompt) -> str:
     return tidy(prompt.selection)
 
 
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def continuation(text: str) -> str:
-    """Continue a text deterministically up to the next punctuation mark."""
+    """Continue a text deterministically up to the next punctuation mark.
+
+    The continuation names the block's own key words (as many as it has: the copilot's token
+    cap, not this function, bounds the length), or is ``"0"`` (no suggestion) for an empty block.
+    """
     block = text.rsplit('"""', 2)[-2] if text.count('"""') >= 2 else text
     block = block.strip()
-    topics = keywords(block, 2)
+    topics = keywords(block, 100)
     if not block or not topics:
         return "0"  # Plate's copilot reads "0" as "no suggestion"
-    lead = " " if block[-1] in ".!?" else ", "
-    opening = "This also" if lead == " " else "which"
-    return f"{lead}{opening} shapes how {' and '.join(topics)} fit together."
+    if block[-1] in ".!?":
+        return f" This also shapes how {_joined(topics)} fit together."
+    return f", which shapes how {_joined(topics)} fit together."
 
 
 class LocalProvider:
