@@ -133,7 +133,12 @@ def token_command() -> None:
 )
 @click.option("--role", metavar="NAME", help="Role the dialect knows (admin, editor, viewer...).")
 @click.option(
-    "--permission", "permissions", multiple=True, metavar="NAME", help="e.g. pages.view; repeat."
+    "--permission",
+    "--permissions",
+    "permissions",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    help="e.g. pages.view; repeat, or list them with commas.",
 )
 @click.option(
     "--option", "options", multiple=True, metavar="KEY=VALUE", help="Dialect-specific setting."
@@ -166,7 +171,7 @@ def token_create(
         new_scope=new_scope,
         user=user,
         role=role,
-        permissions=permissions,
+        permissions=tuple(p.strip() for v in permissions for p in v.split(",") if p.strip()),
         options=dict(_split_option(o) for o in options),
     )
     store = open_store(db)
