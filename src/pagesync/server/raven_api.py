@@ -23,7 +23,9 @@ from . import raven_input as given
 from . import raven_pages as pages
 from . import raven_scopes as scopes
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
+from .productive_pages import Prepared
 from .raven import add_member, create_space, create_workspace, free_space_slug
+from .raven_index import ListIndex
 from .raven_limit import RateLimiter, Verdict
 from .raven_openapi import openapi_document
 from .raven_wire import (
@@ -72,6 +74,9 @@ class RavenApi:
         self.store = store
         self.tokens = TokenCache()
         self.limiter = RateLimiter(rate_limit)
+        self.index = ListIndex()
+        # The hot read: compiled once, run on a kept DBAPI connection (see Prepared).
+        self.page_by_ref = Prepared(pages.FIND_PAGE, store)
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise the documented 401/403."""
@@ -200,12 +205,16 @@ class RavenApi:
     # Pages
 
     def visible_page(self, conn: Any, principal: Principal, page_ref: str) -> Any:
-        """Return a live page the key may see, or raise NOT_FOUND / DELETED."""
-        row = (
-            pages.find_page(conn, principal.user_id, page_ref)
-            if given.looks_like_id(page_ref)
-            else None
-        )
+        """Return a live page the key may see, or raise NOT_FOUND / DELETED.
+
+        ``conn`` None reads outside any transaction, on the prepared statement.
+        """
+        row = None
+        if given.looks_like_id(page_ref):
+            if conn is None:
+                row = self.page_by_ref.first(user_id=principal.user_id, public_id=page_ref)
+            else:
+                row = pages.find_page(conn, principal.user_id, page_ref)
         if row is None:
             raise not_found("Page", "pageId", page_ref)
         if row.deleted_at is not None:
@@ -233,7 +242,7 @@ class RavenApi:
             parent = None
             if parent_ref is not None:
                 parent = self.parent_in(conn, principal, parent_ref, space).id
-            rows, total = pages.list_pages(conn, space, parent, paging)
+            rows, total = pages.list_pages(conn, self.index, space, parent, paging)
         items = [page_item(r, space_ref) for r in rows]
         return json_response({"data": items, "meta": paging.meta(total)})
 
@@ -250,11 +259,10 @@ class RavenApi:
         """``GET /pages/{pageId}``: the page with its content and workspaceId."""
         ref = str(request.path_params["pageId"])
         workspace_ref = request.query_params.get("workspaceId")
+        if not workspace_ref:
+            return json_response({"data": page_full(self.visible_page(None, principal, ref))})
         with self.store.engine.connect() as conn:
-            if workspace_ref:
-                row = self.page_in(conn, principal, ref, workspace_ref)
-            else:
-                row = self.visible_page(conn, principal, ref)
+            row = self.page_in(conn, principal, ref, workspace_ref)
         return json_response({"data": page_full(row)})
 
     async def create_page(self, request: Request, principal: Principal) -> Response:
@@ -287,6 +295,7 @@ class RavenApi:
                 summary=summary,
             )
             row = pages.find_page(conn, principal.user_id, public_id)
+        self.index.forget()
         return json_response({"data": page_created(row)}, 201)
 
     async def update_page(self, request: Request, principal: Principal) -> Response:
@@ -313,6 +322,7 @@ class RavenApi:
                 pages.write_snapshot(conn, row.id, principal.user_id, new)
                 pages.add_history(self.store, conn, row.id, principal.user_id, new, summary)
             row = pages.find_page(conn, principal.user_id, ref)
+        self.index.forget()
         return json_response({"data": page_full(row)})
 
     def reparent(self, conn: Any, principal: Principal, row: Any, parent_ref: str | None) -> None:
@@ -336,14 +346,15 @@ class RavenApi:
         with self.store.engine.begin() as conn:
             row = self.page_in(conn, principal, ref, workspace_ref)
             self.store.soft_delete(conn, self.store.subtree_ids(conn, row.id))
+        self.index.forget()
         return Response(status_code=204)
 
     async def page_history(self, request: Request, principal: Principal) -> Response:
         """``GET /pages/{pageId}/history``: entries newest first (``limit``/``page`` apply)."""
         ref = str(request.path_params["pageId"])
         paging = given.paging(request.query_params)
+        row = self.visible_page(None, principal, ref)
         with self.store.engine.connect() as conn:
-            row = self.visible_page(conn, principal, ref)
             rows = pages.history(conn, row.id, paging)
         return json_response({"data": [history_item(r, ref) for r in rows]})
 

@@ -7,14 +7,15 @@ once at import (they are immutable) and take bound parameters.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+import orjson
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from .raven import RAVEN_MEMBERS, RAVEN_PAGES, RAVEN_VERSIONS, new_id
+from .raven_index import ListIndex
 from .raven_input import Paging
 from .raven_wire import make_slug
 from .store import PAGE_VERSIONS, PAGES, SCOPES, USERS, Store, now_ms
@@ -40,7 +41,7 @@ _ITEM_FROM = (
     .outerjoin(USERS, USERS.c.id == PAGES.c.creator_id)
 )
 
-_FIND_PAGE = (
+FIND_PAGE = (
     select(
         *_ITEM_COLUMNS,
         PAGES.c.body,
@@ -62,28 +63,16 @@ _FIND_PAGE = (
             ),
         )
     )
-    .where(PAGES.c.public_id == bindparam("public_id"), _SPACE.c.dialect == "raven")
+    .where(PAGES.c.public_id == bindparam("public_id"))
 )
 
-_LIVE = PAGES.c.deleted_at.is_(None)
-_LIST_SPACE = (
+# One result page of a list: the rows of the ids the list index picked, in id order.
+_ITEMS_BY_IDS = (
     select(*_ITEM_COLUMNS)
     .select_from(_ITEM_FROM)
-    .where(PAGES.c.scope_id == bindparam("space_id"), _LIVE)
+    .where(PAGES.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(PAGES.c.id)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
 )
-_LIST_PARENT = (
-    select(*_ITEM_COLUMNS)
-    .select_from(_ITEM_FROM)
-    .where(PAGES.c.parent_id == bindparam("parent_id"), _LIVE)
-    .order_by(PAGES.c.id)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
-)
-_COUNT_SPACE = select(func.count()).where(PAGES.c.scope_id == bindparam("space_id"), _LIVE)
-_COUNT_PARENT = select(func.count()).where(PAGES.c.parent_id == bindparam("parent_id"), _LIVE)
 
 _HISTORY_COLUMNS = (
     PAGE_VERSIONS.c.id,
@@ -128,7 +117,7 @@ class Snapshot:
 
 def encode(content: dict[str, Any]) -> str:
     """Return a document as the compact JSON the store keeps."""
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(content).decode("utf-8")
 
 
 def plain_text(content: dict[str, Any]) -> str:
@@ -147,7 +136,7 @@ def _texts(node: Any) -> Iterator[str]:
 
 def find_page(conn: Connection, user_id: int, public_id: str) -> Any:
     """Return the page (deleted or not) if the user may see its workspace, else None."""
-    return conn.execute(_FIND_PAGE, {"user_id": user_id, "public_id": public_id}).first()
+    return conn.execute(FIND_PAGE, {"user_id": user_id, "public_id": public_id}).first()
 
 
 def find_live_page(conn: Connection, user_id: int, public_id: str, space_id: int) -> Any:
@@ -159,17 +148,13 @@ def find_live_page(conn: Connection, user_id: int, public_id: str, space_id: int
 
 
 def list_pages(
-    conn: Connection, space_id: int, parent_id: int | None, paging: Paging
+    conn: Connection, index: ListIndex, space_id: int, parent_id: int | None, paging: Paging
 ) -> tuple[list[Any], int]:
     """Return one result page of live pages (creation order) and how many there are in all."""
-    window = {"limit": paging.limit, "offset": paging.offset}
-    if parent_id is None:
-        rows = list(conn.execute(_LIST_SPACE, {"space_id": space_id, **window}))
-        total = conn.execute(_COUNT_SPACE, {"space_id": space_id}).scalar_one()
-    else:
-        rows = list(conn.execute(_LIST_PARENT, {"parent_id": parent_id, **window}))
-        total = conn.execute(_COUNT_PARENT, {"parent_id": parent_id}).scalar_one()
-    return rows, int(total)
+    ids = index.ids(conn, space_id, parent_id)
+    chosen = list(ids[paging.offset : paging.offset + paging.limit])
+    rows = list(conn.execute(_ITEMS_BY_IDS, {"ids": chosen})) if chosen else []
+    return rows, len(ids)
 
 
 def create_page(
@@ -184,7 +169,7 @@ def create_page(
 ) -> str:
     """Insert a page with its first history entry (version 1); return its ``page_...`` id."""
     public_id = new_id("page")
-    content = json.loads(snapshot.body)
+    content = orjson.loads(snapshot.body)
     page_id = store.insert_page(
         conn,
         public_id=public_id,
@@ -231,7 +216,7 @@ def snapshot_of(row: Any) -> Snapshot:
 def write_snapshot(conn: Connection, page_id: int, user_id: int, snapshot: Snapshot) -> None:
     """Set a page's title, content and icon (and the slug that follows the title)."""
     stamp = now_ms()
-    text = plain_text(json.loads(snapshot.body))
+    text = plain_text(orjson.loads(snapshot.body))
     conn.execute(
         update(PAGES)
         .where(PAGES.c.id == page_id)
