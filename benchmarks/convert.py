@@ -31,6 +31,7 @@ VOCABULARY = (
 WORDS = VOCABULARY.split()
 LANGUAGES = ("python", "sh", "json", "yaml", "js", "toml", "sql", "")
 CALLOUTS = ("info", "warning", "success", "danger")
+BASELINE = "markdown-it-py parse (baseline)"
 
 
 class Page:
@@ -190,13 +191,18 @@ def generate_corpus(pages: int, seed: int = 2026) -> list[str]:
     return [generate_page(rng) for _ in range(pages)]
 
 
-def best_time(work: Callable[[], Any], runs: int) -> float:
-    """Return the fastest of ``runs`` timings of ``work``, in seconds."""
-    best = float("inf")
+def best_times(jobs: dict[str, Callable[[], Any]], runs: int) -> dict[str, float]:
+    """Return the fastest of ``runs`` timings of each job, in seconds.
+
+    The jobs take turns within each run, so a busy spell on a shared machine slows all of them
+    alike and the ratios stay fair.
+    """
+    best = dict.fromkeys(jobs, float("inf"))
     for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
+        for name, work in jobs.items():
+            started = time.perf_counter()
+            work()
+            best[name] = min(best[name], time.perf_counter() - started)
     return best
 
 
@@ -238,17 +244,15 @@ def main() -> None:
     print(f"python:  {platform.python_implementation()} {platform.python_version()}")
     print(f"corpus:  {len(corpus)} pages, {words:,} words, {megabytes:.2f} MB Markdown "
           f"({json_mb:.2f} MB as JSON), best of {args.runs} runs")
-    baseline = megabytes / best_time(run_all(corpus, md.parse), args.runs)
-    jobs: list[tuple[str, list[Any], Callable[[Any], Any]]] = [
-        ("Markdown -> document", corpus, markdown_to_doc),
-        ("document -> Markdown", docs, doc_to_markdown),
-        ("Markdown -> Plate", corpus, markdown_to_plate),
-    ]
-    figures = [("markdown-it-py parse (baseline)", baseline)]
-    for name, items, convert in jobs:
-        figures.append((name, megabytes / best_time(run_all(items, convert), args.runs)))
-    for name, speed in figures:
-        print(f"{name:34} {speed:6.2f} MB/s  {speed / baseline:5.2f}x parse")
+    jobs = {
+        BASELINE: run_all(corpus, md.parse),
+        "Markdown -> document": run_all(corpus, markdown_to_doc),
+        "document -> Markdown": run_all(docs, doc_to_markdown),
+        "Markdown -> Plate": run_all(corpus, markdown_to_plate),
+    }
+    speeds = {name: megabytes / seconds for name, seconds in best_times(jobs, args.runs).items()}
+    for name, speed in speeds.items():
+        print(f"{name:34} {speed:6.2f} MB/s  {speed / speeds[BASELINE]:5.2f}x parse")
 
 
 if __name__ == "__main__":
