@@ -120,6 +120,10 @@ def encode_edges(text: str, leading: bool = True, trailing: bool = True) -> str:
 
 def encode_line_starts(text: str) -> str:
     """Escape block markers and leading whitespace on every line of rendered paragraph text."""
+    if "\n" not in text:
+        if text[:1] in (" ", "\t"):
+            text = f"&#{ord(text[0])};" + text[1:]
+        return escape_line_start(text)
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if not line:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .escape import escape_text, escape_title, escape_url
@@ -147,7 +148,7 @@ class _InlineWriter:
         opened = {entry[0] for entry in self.stack}
         new = [(k, m) for k, m in keys if k not in opened]
         new.sort(key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED)))
-        if self.try_autolink(node, new, extent):
+        if new and self.try_autolink(node, new, extent):
             return
         for key, mark in new:
             self.open_mark(key, mark)
@@ -258,6 +259,8 @@ class _InlineWriter:
         return inline_from_tokens(children, text, env, self.mode == "heading") == self.nodes
 
     def try_autolink(self, node: Node, new: list[tuple[MarkKey, Node]], extent: Any) -> bool:
+        if node["type"] != "text":
+            return False
         links = [(k, m) for k, m in new if m["type"] == "link"]
         if len(links) != 1 or node["type"] != "text" or extent[links[0][0]] != 1:
             return False
@@ -342,8 +345,9 @@ def _char_after(out: list[str], index: int) -> str:
 
 
 def _touches_punctuation(out: list[str], index: int) -> bool:
+    """Tell whether a delimiter has punctuation on both sides (it may then open or close)."""
     before, after = _char_before(out, index), _char_after(out, index)
-    return (bool(before) and _is_punctuation(before)) or (bool(after) and _is_punctuation(after))
+    return bool(before and after) and _is_punctuation(before) and _is_punctuation(after)
 
 
 def _is_space(char: str) -> bool:
@@ -370,6 +374,7 @@ def _closes(out: list[str], at: int) -> bool:
     return not _is_punctuation(before) or _is_space(after) or _is_punctuation(after)
 
 
+@lru_cache(maxsize=4096)
 def reads_back(url: str) -> bool:
     """Tell whether markdown-it reads a link destination back unchanged (and allows it)."""
     parser = get_parser()
