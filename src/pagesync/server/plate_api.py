@@ -30,7 +30,7 @@ from . import plate_versions as versions
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
 from .plate_ai import command_response, copilot_response
 from .plate_ai_providers import Provider, choose_provider
-from .plate_input import PlateError, parse_json_body
+from .plate_input import PlateError, has_nul, parse_json_body
 from .plate_openapi import openapi_document
 from .store import Store
 
@@ -98,6 +98,8 @@ class PlateApi:
 
         async def run(request: Request) -> Response:
             try:
+                if has_nul([*request.path_params.values(), *request.query_params.values()]):
+                    raise PlateError(400, "the URL holds a NUL character (%00)")
                 principal = self.authenticate(request, permission) if permission else None
                 return await handler(request, principal)  # type: ignore[arg-type]
             except PlateError as error:

@@ -52,7 +52,20 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
         raise PlateError(400, f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise PlateError(400, "the body must be a JSON object")
+    if has_nul(body):
+        raise PlateError(400, "the body holds a NUL character (\\u0000), which text cannot hold")
     return body
+
+
+def has_nul(value: Any) -> bool:
+    """Return True when a JSON value holds a NUL character in any string or key."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 # --- content and content_rich -------------------------------------------------------------

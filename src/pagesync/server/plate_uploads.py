@@ -189,7 +189,8 @@ def store_upload(
     key = f"pages/{folder}/{uuid.uuid4().hex}.{EXTENSIONS[kind]}"
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     _write_atomically(root.joinpath(*key.split("/")), data)
-    stored = Stored(key, Path(name).name[:255] or "file", len(data), kind, etag)
+    shown = Path(name.replace("\x00", "")).name[:255] or "file"
+    stored = Stored(key, shown, len(data), kind, etag)
     values = dict(key=key, name=stored.name, size=stored.size, type=kind, etag=etag)
     conn.execute(PLATE_UPLOADS.insert().values(user_id=user_id, created_at=now_ms(), **values))
     return stored
