@@ -94,12 +94,39 @@ def test_new_page_gets_a_header_and_no_original_needed() -> None:
     assert text == "---\ntitle: Install\nposition: 3\n---\nText.\n"
 
 
-def test_a_blank_line_after_the_original_header_is_kept_when_rewritten() -> None:
+def test_a_changed_value_rewrites_only_its_own_line() -> None:
     meta, body = split_front_matter(PAGE)
     meta["position"] = 5
     text = join_front_matter(meta, body, original=PAGE)
-    assert text.startswith("---\ntitle: Getting started\nposition: 5\n")
-    assert "\n---\n\n# Getting started" in text
+    assert text == PAGE.replace("position: 2", "position: 5")
+
+
+def test_new_keys_go_where_the_stable_order_puts_them_and_comments_stay() -> None:
+    original = (
+        "---\n# written by hand\ntitle: 'Storage'   # quoted on purpose\nposition: 2\n"
+        "tags:\n  - ops   # first\n  - db\nowner: ana\n---\nText.\n"
+    )
+    meta, body = split_front_matter(original)
+    meta.update(id=81, icon="🗄️", public=True, tags=["ops"])
+    del meta["owner"]
+    assert join_front_matter(meta, body, original=original) == (
+        "---\n# written by hand\nid: 81\ntitle: 'Storage'   # quoted on purpose\nposition: 2\n"
+        "icon: 🗄️\npublic: true\ntags:\n- ops\n---\nText.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["{title: A, position: 1}", "position: 1\ntitle: A"],
+    ids=["flow mapping", "unstable order"],
+)
+def test_headers_that_cannot_be_edited_in_place_are_rewritten(header: str) -> None:
+    original = f"---\n{header}\n---\nText.\n"
+    meta, body = split_front_matter(original)
+    meta["position"] = 2
+    assert join_front_matter(meta, body, original=original) == (
+        "---\ntitle: A\nposition: 2\n---\nText.\n"
+    )
 
 
 def test_empty_metadata_writes_no_header() -> None:
@@ -121,7 +148,15 @@ def test_crlf_files_keep_crlf() -> None:
     meta["position"] = 9
     rewritten = join_front_matter(meta, "# Getting started\n\nNew.\n", original=original)
     assert "\n" not in rewritten.replace("\r\n", "")
-    assert rewritten.startswith("---\r\ntitle: Getting started\r\nposition: 9\r\n")
+    assert rewritten.startswith("---\r\ntitle:   Getting started   # a comment the user wrote\r\n")
+    assert "\r\nposition: 9\r\n" in rewritten
+
+
+def test_characters_the_reader_would_drop_are_escaped() -> None:
+    meta = {"title": "\xa0", "icon": "📘"}
+    text = join_front_matter(meta, "")
+    assert split_front_matter(text)[0] == meta
+    assert join_front_matter({"icon": "📘"}, "") == "---\nicon: 📘\n---\n"
 
 
 def test_detect_newline() -> None:
@@ -198,3 +233,19 @@ bodies = st.text(st.characters(blacklist_categories=["Cs"]), max_size=60).filter
 def test_join_then_split_gives_back_metadata_and_body(meta: dict[str, object], body: str) -> None:
     text = join_front_matter(meta, body, newline="\n")
     assert split_front_matter(text) == (meta, body.replace("\r\n", "\n"))
+
+
+core = st.fixed_dictionaries(
+    {}, optional={"id": st.integers(), "title": values, "position": st.integers(), "icon": values}
+)
+
+
+@given(first=st.tuples(core, st.dictionaries(keys, values, max_size=4)), second=core, extra=keys)
+def test_editing_a_header_in_place_reads_back_as_the_new_metadata(
+    first: tuple[dict[str, object], dict[str, object]], second: dict[str, object], extra: str
+) -> None:
+    old = {**first[0], **first[1]}
+    original = join_front_matter(old, "Body.\n")
+    new = {**old, **second, extra: 1}
+    text = join_front_matter(new, "Body.\n", original=original)
+    assert split_front_matter(text) == (new, "Body.\n")

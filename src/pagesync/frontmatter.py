@@ -54,6 +54,7 @@ class _Header:
 
     yaml_text: str
     yaml_start: int
+    closing_start: int
     end: int
     blank_lines: int
 
@@ -80,7 +81,7 @@ def _find_header(text: str) -> _Header | None:
     end = tail.end()
     yaml_text = text[opening.end() : closing.start()]
     blank_lines = max(tail.group(0).count("\n") - 1, 0)
-    return _Header(yaml_text, opening.end(), end, blank_lines)
+    return _Header(yaml_text, opening.end(), closing.start(), end, blank_lines)
 
 
 def _load_yaml(text: str, header: _Header, source: str) -> Meta:
@@ -133,13 +134,21 @@ class _Original:
     """What a page's previous text says about how to write its header again."""
 
     bom: str = ""
-    header: str = ""
+    text: str = ""
+    header: _Header | None = None
     meta: Meta | None = None
-    blank_lines: int = 0
+
+    @property
+    def header_text(self) -> str:
+        return self.text[: self.header.end] if self.header else ""
+
+    @property
+    def blank_lines(self) -> int:
+        return self.header.blank_lines if self.header else 0
 
 
 def _read_original(original: str | None) -> _Original:
-    """Return the previous text's BOM, header bytes, metadata and spacing (if it had a header)."""
+    """Return the previous text's BOM, header and metadata (if it had a valid header)."""
     if original is None:
         return _Original()
     bom = _BOM if original.startswith(_BOM) else ""
@@ -151,7 +160,7 @@ def _read_original(original: str | None) -> _Original:
         meta = _load_yaml(rest, header, "<original>")
     except FrontMatterError:
         return _Original(bom)
-    return _Original(bom, rest[: header.end], meta, header.blank_lines)
+    return _Original(bom, rest, header, meta)
 
 
 def order_keys(meta: Meta, original: Meta | None = None) -> Meta:
@@ -174,13 +183,23 @@ def order_keys(meta: Meta, original: Meta | None = None) -> Meta:
     return {key: meta[key] for key in keys}
 
 
+def _dump_yaml(meta: Meta) -> str:
+    """Write a mapping as block YAML that reads back as the same values.
+
+    The pure-Python dumper keeps emoji (a common page icon) readable where libyaml writes
+    "\\U0001F4D8"; but it writes some characters (a no-break space) bare that libyaml, the
+    reader, then drops, so anything that does not read back is written ASCII-escaped instead.
+    """
+    options: dict[str, Any] = {"Dumper": yaml.SafeDumper, "sort_keys": False, "width": 1000}
+    text: str = _HANDLER.export(meta, **options)
+    if not same_values(_HANDLER.load(text) or {}, meta):
+        text = _HANDLER.export(meta, **options, allow_unicode=False)
+    return text
+
+
 def dump_front_matter(meta: Meta, newline: str = "\n") -> str:
     """Write the metadata as a ``---`` fenced YAML header in the stable key order."""
-    # The pure-Python dumper: libyaml's escapes emoji (a common page icon) as "\U0001F4D8".
-    yaml_text = _HANDLER.export(
-        order_keys(meta), Dumper=yaml.SafeDumper, sort_keys=False, width=1000
-    )
-    lines = ["---", *yaml_text.splitlines(), "---", ""]
+    lines = ["---", *_dump_yaml(order_keys(meta)).splitlines(), "---", ""]
     return newline.join(lines)
 
 
@@ -217,11 +236,74 @@ def join_front_matter(
     body = _with_newline(body, newline)
     before = _read_original(original)
     if before.meta is not None and same_values(before.meta, meta):
-        return before.bom + before.header + body
+        return before.bom + before.header_text + body
     if not meta:
         return before.bom + body
-    header = dump_front_matter(order_keys(meta, before.meta), newline)
-    return before.bom + header + newline * before.blank_lines + body
+    header = _edit_header(before, meta, newline)
+    if header is None:
+        header = dump_front_matter(order_keys(meta, before.meta), newline)
+        header += newline * before.blank_lines
+    return before.bom + header + body
+
+
+def _key_lines(yaml_text: str) -> list[tuple[str, int, int]] | None:
+    """Return each top-level key with the lines its entry spans, for a plain block mapping."""
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(node, yaml.MappingNode) or node.flow_style:
+        return None
+    spans = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+            return None
+        end = value.end_mark.line + (1 if value.end_mark.column else 0)
+        spans.append((key.value, key.start_mark.line, end))
+    return spans
+
+
+def _entry_lines(key: str, value: Any, newline: str) -> list[str]:
+    """Write one key and its value as YAML lines."""
+    return [line + newline for line in _dump_yaml({key: value}).splitlines()]
+
+
+def _edit_header(before: _Original, meta: Meta, newline: str) -> str | None:
+    """Rewrite only the entries that changed in the original header, or None if it cannot.
+
+    Unchanged entries keep their bytes (comments, quoting); new keys go where the stable order
+    puts them. Only a header already in the stable order, written as a plain block mapping, is
+    edited this way; the result is checked to read back as ``meta``.
+    """
+    if before.header is None or before.meta is None:
+        return None
+    spans = _key_lines(before.header.yaml_text)
+    if spans is None or list(order_keys(before.meta)) != list(before.meta):
+        return None
+    lines = before.header.yaml_text.splitlines(keepends=True)
+    final = list(order_keys({**before.meta, **meta}, before.meta))
+    new_keys = [key for key in final if key not in before.meta and key in meta]
+    out, line = [], 0
+    for key, start, end in spans:
+        out += lines[line:start]
+        while new_keys and final.index(new_keys[0]) < final.index(key):
+            added = new_keys.pop(0)
+            out += _entry_lines(added, meta[added], newline)
+        if key in meta:
+            same = same_values(before.meta[key], meta[key])
+            out += lines[start:end] if same else _entry_lines(key, meta[key], newline)
+        line = end
+    out += lines[line:]
+    for added in new_keys:
+        out += _entry_lines(added, meta[added], newline)
+    fences, text = before.header, before.text
+    opening, closing = text[: fences.yaml_start], text[fences.closing_start : fences.end]
+    header = opening + "".join(out) + closing
+    try:
+        check, _ = split_front_matter(header)
+    except FrontMatterError:
+        return None
+    return header if same_values(check, meta) else None
 
 
 def read_front_matter(path: Path) -> tuple[Meta, str]:
