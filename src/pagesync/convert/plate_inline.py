@@ -278,6 +278,7 @@ def _one_inline(node: Json) -> Json:
 
 def _link_element(link: Json, nodes: list[Json]) -> Json:
     element = element_to_plate(link, "a", _LINK_SLOTS)
+    element.pop("$new", None)
     element["children"] = normalize_children([_one_inline(_without_link(n, link)) for n in nodes])
     return element
 
@@ -383,8 +384,22 @@ def inline_from_plate(children: list[Json], extra: list[Json] | None = None) -> 
         if _is_leaf(child):
             nodes.extend(_text_nodes(child, extra or []))
         elif isinstance(child, dict):
-            nodes.extend(_inline_element(child, extra or []))
+            converted = _inline_element(child, extra or [])
+            if child.get("type") == "a" and nodes and converted:
+                _keep_apart(nodes[-1], converted)
+            nodes.extend(converted)
     return merge_text(nodes)
+
+
+def _keep_apart(before: Json, link_nodes: list[Json]) -> None:
+    """Mark a link that directly follows an equal one, which ProseMirror would merge into it."""
+    link = _link_of(link_nodes[0])
+    if link is None or _link_of(before) != link:
+        return
+    marked = {**link, "attrs": {**link.get("attrs", {})}}
+    marked["attrs"]["plate"] = {**marked["attrs"].get("plate", {}), "$new": True}
+    for node in link_nodes:
+        node["marks"] = [marked if m == link else m for m in node["marks"]]
 
 
 def merge_text(nodes: list[Json]) -> list[Json]:
