@@ -156,3 +156,11 @@ def test_transient_keys_are_stripped() -> None:
 )
 def test_odd_leaves_come_back_unchanged(leaf: dict[str, Any]) -> None:
     both_ways([p(leaf)])
+
+
+def test_adjacent_links_to_one_url_stay_two_links() -> None:
+    link = {"type": "a", "url": "https://a.test", "children": [{"text": "x"}]}
+    value = [p({"text": ""}, link, {"text": ""}, link, {"text": ""})]
+    canonical = both_ways(value)
+    first, second = canonical["content"][0]["content"]
+    assert first["marks"] != second["marks"]
