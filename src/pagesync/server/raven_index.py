@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -31,7 +32,7 @@ _MAX_ENTRIES = 256
 class ListIndex:
     """The cached id arrays of one app, keyed by space or by parent page."""
 
-    def __init__(self, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.clock = clock
         self._entries: dict[tuple[str, int], tuple[float, array[int]]] = {}
@@ -44,7 +45,7 @@ class ListIndex:
         if hit is not None and hit[0] > now:
             return hit[1]
         statement = _SPACE_IDS if parent_id is None else _PARENT_IDS
-        found = array("q", conn.execute(statement, {"key": key[1]}).scalars())
+        found = _read_ids(conn, statement, key[1])
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
         self._entries[key] = (now + self.ttl, found)
@@ -53,3 +54,17 @@ class ListIndex:
     def forget(self) -> None:
         """Drop every entry (after a write: a create, move, delete or restore)."""
         self._entries.clear()
+
+
+def _read_ids(conn: Connection, statement: Any, key: int) -> array[int]:
+    """Run an id query on the DBAPI cursor: result rows wrapped by SQLAlchemy cost ten times."""
+    compiled = statement.compile(dialect=conn.dialect)
+    params: Any = {"key": key}
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, params)
+        return array("q", [row[0] for row in cursor.fetchall()])
+    finally:
+        cursor.close()

@@ -38,6 +38,10 @@ class Verdict:
             headers["Retry-After"] = str(self.retry_after)
         return headers
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """Return the same headers as raw ASGI pairs (lower-case names, latin-1 bytes)."""
+        return [(k.lower().encode(), v.encode()) for k, v in self.headers().items()]
+
 
 class RateLimiter:
     """A fixed-window counter per key (the presented API key, or the client address)."""

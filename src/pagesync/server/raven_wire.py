@@ -9,6 +9,7 @@ the key order of the seed's examples; times are ISO-8601 UTC to the second with 
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Mapping
@@ -115,7 +116,13 @@ def json_response(
 
 def iso_time(ms: int) -> str:
     """Format milliseconds since the epoch as ``2025-01-15T10:00:00Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms // 1000))
+    return _iso_seconds(ms // 1000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_seconds(seconds: int) -> str:
+    # Cached: a list formats the same few seconds again and again, and strftime is not cheap.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def make_slug(title: str, fallback: str = "untitled") -> str:
@@ -149,12 +156,20 @@ def page_created(row: Any) -> dict[str, Any]:
 
 def page_full(row: Any) -> dict[str, Any]:
     """Return a page with its content and workspaceId (get, update, restore)."""
-    item = page_item(row, row.space_public_id)
-    head = {k: item[k] for k in ("id", "title", "slug", "icon")}
-    tail = {"parentId": item["parentId"], "spaceId": item["spaceId"]}
-    tail["workspaceId"] = row.workspace_public_id
-    # The stored document is already compact JSON: it goes out as it is, never re-parsed.
-    return {**head, "content": orjson.Fragment(row.body), **tail, **_after(item)}
+    return {
+        "id": row.public_id,
+        "title": row.title,
+        "slug": row.slug,
+        "icon": row.icon,
+        # The stored document is already compact JSON: it goes out as it is, never re-parsed.
+        "content": orjson.Fragment(row.body),
+        "parentId": row.parent_public_id,
+        "spaceId": row.space_public_id,
+        "workspaceId": row.workspace_public_id,
+        "createdAt": iso_time(row.created_at),
+        "updatedAt": iso_time(row.updated_at),
+        "createdBy": row.creator_public_id,
+    }
 
 
 def _until(item: dict[str, Any], last: str) -> dict[str, Any]:
