@@ -299,6 +299,109 @@ def _report(
     print(f"load average after the runs: {load1:.1f} (1 min), {load5:.1f} (5 min), {cpus} CPUs")
 
 
+# Raven Docs v1 (/v1): the same comparison over a 100,000-page space.
+
+
+def seed_raven(db: Path, pages: int) -> dict[str, str]:
+    """Create a Raven workspace whose one space holds ``pages`` pages; return its key and ids."""
+    from pagesync.server.dialect import TokenRequest
+    from pagesync.server.raven import RAVEN_PAGES
+    from pagesync.server.store import PAGES, SCOPES, USERS, open_store
+
+    store = open_store(str(db))
+    dialect = next(d for d in store.dialects if d.name == "raven")
+    auth = dialect.issue_token(store, TokenRequest(role="admin"))
+    start = 1_754_092_800_000
+    with store.engine.begin() as conn:
+        space = conn.execute(
+            select_id(SCOPES, SCOPES.c.public_id == auth["space_id"])
+        ).scalar_one()
+        user = conn.execute(select_id(USERS, USERS.c.public_id == auth["user_id"])).scalar_one()
+        for first in range(1, pages + 1, 10_000):
+            ids = range(first, min(first + 10_000, pages + 1))
+            rows = [_page_row(i, space, user, start + i * 1000) for i in ids]
+            for row in rows:
+                row.update(public_id=f"page_{row['id']:012d}", collection=None)
+                # Groups of ten: a top page and nine children.
+                top = (row["id"] - 1) // 10 * 10 + 1
+                row["parent_id"] = None if row["id"] == top else top
+            conn.execute(PAGES.insert(), rows)
+            conn.execute(
+                RAVEN_PAGES.insert(),
+                [{"page_id": i, "slug": f"page-{i}", "icon": "rocket"} for i in ids],
+            )
+    store.close()
+    return auth
+
+
+def select_id(table: Any, condition: Any) -> Any:
+    """Return ``SELECT id FROM table WHERE condition``."""
+    from sqlalchemy import select
+
+    return select(table.c.id).where(condition)
+
+
+def measure_raven(pages: int, seconds: int, generator: str = "auto") -> None:
+    """Seed a Raven space, start the bare app and pagesync, print the Raven figures."""
+    folder = Path(tempfile.mkdtemp(prefix="pagesync-bench-raven-"))
+    db = folder / "bench.sqlite"
+    began = time.perf_counter()
+    auth = seed_raven(db, pages)
+    print(f"raven: stored {pages:,} pages in one space in {time.perf_counter() - began:.1f} s")
+    # The documented 1,000 requests a minute would turn most of the load into 429s.
+    os.environ["PAGESYNC_RAVEN_RATE_LIMIT"] = str(10**9)
+    bare_port, serve_port = free_port(), free_port()
+    bare = start([sys.executable, str(HERE), "bare", str(db), str(bare_port)], bare_port)
+    pagesync = str(Path(sys.executable).with_name("pagesync"))
+    server = start([pagesync, "serve", "--db", str(db), "--port", str(serve_port)], serve_port)
+    tool = ensure_wrk() if generator == "auto" else None
+    try:
+        _report_raven(tool, bare_port, serve_port, pages, auth, seconds, server.pid)
+    finally:
+        for process in (bare, server):
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _report_raven(
+    tool: str | None,
+    bare_port: int,
+    serve_port: int,
+    pages: int,
+    auth: dict[str, str],
+    seconds: int,
+    pid: int,
+) -> None:
+    rng = random.Random(13)
+    ids = [rng.randint(1, pages) for _ in range(200)]
+    base = f"http://127.0.0.1:{serve_port}/v1"
+    headers = {"Authorization": f"Bearer {auth['token']}"}
+    bare_urls = [f"http://127.0.0.1:{bare_port}/row/{i}" for i in ids]
+    page_urls = [f"{base}/pages/page_{i:012d}" for i in ids]
+    scope = f"workspaceId={auth['workspace_id']}&spaceId={auth['space_id']}"
+    last = max(1, pages // 20)
+    numbers = sorted({rng.randint(1, last) for _ in range(100)} | {1, last})
+    list_urls = [f"{base}/pages?{scope}&limit=20&page={n}" for n in numbers]
+    load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
+    bare = load(tool, bare_urls, {}, 32, seconds)
+    single = load(tool, page_urls, headers, 32, seconds)
+    listed = load(tool, list_urls, headers, 8, seconds)
+    share = single["rps"] / bare["rps"] * 100
+    rows = [
+        ("bare Starlette + SQLite GET /row/{id}", bare, ""),
+        ("pagesync GET /v1/pages/{id}", single, f"{share:.0f}% of bare; target >= 70%"),
+        (f"pagesync GET /v1/pages?limit=20&page=1..{last} ({pages:,} in the space)", listed,
+         "p99 < 25 ms"),
+    ]  # fmt: skip
+    for name, figures, note in rows:
+        print(
+            f"{name:<66} {figures['rps']:7.0f} req/s  p50 {figures['p50']:5.1f} ms  "
+            f"p99 {figures['p99']:5.1f} ms  non-2xx {figures['errors']:.0f}  {note}"
+        )
+    print(f"pagesync serve RSS after the Raven runs: {rss_mb(pid):.0f} MB")
+
+
 def main() -> None:
     """Parse arguments; ``bare`` and ``httpx-load`` are the child processes' entry points."""
     if len(sys.argv) > 1 and sys.argv[1] == "bare":
@@ -314,6 +417,7 @@ def main() -> None:
     parser.add_argument("--generator", choices=("auto", "httpx"), default="auto")
     args = parser.parse_args()
     measure(args.pages, args.seconds, args.generator)
+    measure_raven(args.pages, args.seconds, args.generator)
 
 
 if __name__ == "__main__":
