@@ -212,7 +212,7 @@ def test_map_links_rewrites_links_and_images_without_touching_the_input() -> Non
     assert doc["content"][0]["content"][0]["marks"][1]["attrs"]["href"] == "b.md"
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # CI machines are busy: no per-example deadline
 @given(st.text(max_size=400))
 def test_any_title_gives_a_safe_bounded_non_empty_name(title: str) -> None:
     name = slug_for_title(title)
@@ -224,7 +224,7 @@ def test_any_title_gives_a_safe_bounded_non_empty_name(title: str) -> None:
     assert safe_join("/vault", name + ".md").parent == PurePosixPath("/vault")
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)  # CI machines are busy: no per-example deadline
 @given(st.lists(st.text(max_size=120), min_size=1, max_size=30))
 def test_any_siblings_get_unique_paths_inside_the_root(titles: list[str]) -> None:
     pages = [PageRef(str(i), title, None if i < 3 else str(i % 3), i)
@@ -277,7 +277,7 @@ def trees(draw: st.DrawFn) -> list[PageRef]:
     return pages
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)  # CI machines are busy: no per-example deadline
 @given(trees())
 def test_layout_is_stable_and_folders_match_children(pages: list[PageRef]) -> None:
     paths = layout_tree(pages)
@@ -309,7 +309,7 @@ def test_attachment_names_are_safe_and_unique(given: str, taken: list[str], expe
     assert attachment_name(given, taken) == expected
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # CI machines are busy: no per-example deadline
 @given(st.text(alphabet=st.sampled_from(["a", ".", "/", "\\", ":", "\x00", "é", " "]),
                max_size=20))
 def test_safe_join_either_refuses_or_stays_inside(relpath: str) -> None:
