@@ -167,3 +167,9 @@ def test_markdown_lists_become_indent_lists() -> None:
         p({"text": "two"}, indent=1, listStyleType="decimal", listStart=2),
         p({"text": "todo"}, indent=1, listStyleType="todo", checked=False),
     ]
+
+
+def test_item_holding_only_raw_html_is_still_a_paragraph() -> None:
+    value = [p({"text": "<br>", "rawHtml": True}, indent=1, listStyleType="disc")]
+    item_paragraph = both_ways(value)["content"][0]["content"][0]["content"][0]
+    assert item_paragraph == para({"type": "htmlInline", "attrs": {"html": "<br>"}})

@@ -63,8 +63,9 @@ def _inline_children(node: Json, element: Json) -> list[Json]:
 def _paragraph(node: Json, ctx: Ctx, base: Json | None = None) -> Json:
     element = _start(node, "p", {}, _base(ctx) if base is None else base)
     children = _inline_children(node, element)
-    if len(children) == 1 and children[0].get("rawHtml"):
-        element["pm"] = {**element.get("pm", {}), "paragraph": True}  # not an HTML block
+    # a lone raw-HTML leaf reads as an HTML block, except in a list item (always a paragraph)
+    if len(children) == 1 and children[0].get("rawHtml") and "listStyleType" not in element:
+        element["pm"] = {**element.get("pm", {}), "paragraph": True}
     element["children"] = children
     return element
 
@@ -234,11 +235,19 @@ def _read_paragraph(element: Json, ctx: Ctx) -> Json:
     children = element.get("children", [])
     pm = pm_of(element) or {}
     if _is_html_block(children) and not pm.get("paragraph"):
-        node = _read_with_children(element, "htmlBlock", {}, ctx)
-        node.setdefault("attrs", {})["html"] = children[0]["text"]
-        return node
+        return _read_html_block(element, ctx)
+    return _read_item_paragraph(element, ctx)
+
+
+def _read_html_block(element: Json, ctx: Ctx) -> Json:
+    node = _read_with_children(element, "htmlBlock", {}, ctx)
+    node.setdefault("attrs", {})["html"] = element["children"][0]["text"]
+    return node
+
+
+def _read_item_paragraph(element: Json, ctx: Ctx) -> Json:
     node = _read_with_children(element, "paragraph", {}, ctx)
-    return _with_inline_content(node, children)
+    return _with_inline_content(node, element.get("children", []))
 
 
 def _with_inline_content(node: Json, children: list[Any]) -> Json:
@@ -430,6 +439,6 @@ def read_blocks(elements: list[Any], ctx: Ctx, lo: int = 0, hi: int | None = Non
 _BLOCKS = Blocks(
     write_paragraph=_paragraph,
     write_blocks=blocks_to_plate,
-    read_paragraph=_read_paragraph,
+    read_paragraph=_read_item_paragraph,
     read_blocks=read_blocks,
 )
