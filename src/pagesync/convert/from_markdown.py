@@ -213,19 +213,38 @@ def _finish_list(builder: _Builder, node: Node, loose: bool) -> Node:
 
 def needs_loose(node: Node) -> bool:
     """Tell whether a list must be written loose whatever it says (items that tight would merge)."""
-    return any(_item_needs_loose(item.get("content", [])) for item in node.get("content", []))
+    task = node["type"] == "taskList"
+    return any(_item_needs_loose(item.get("content", []), task) for item in node.get("content", []))
 
 
-def _item_needs_loose(blocks: list[Node]) -> bool:
+_TEXT_LIKE = frozenset({"paragraph", "image"})  # a block image is written as a paragraph
+_SWALLOWS = frozenset({"blockquote", "bulletList", "orderedList", "taskList", "table"})
+_NO_INTERRUPT = frozenset({"paragraph", "image", "htmlBlock", "mathBlock"})
+
+
+def _item_needs_loose(blocks: list[Node], task: bool) -> bool:
     for i, (before, after) in enumerate(zip(blocks, blocks[1:], strict=False)):
-        if before["type"] != "paragraph" or (i == 0 and not before.get("content")):
+        if before["type"] == "htmlBlock":
+            return True  # only a blank line ends most HTML blocks
+        if before["type"] in _SWALLOWS and after["type"] in (before["type"], *_TEXT_LIKE):
+            return True  # a quote, list or table would swallow the next line
+        if before["type"] not in _TEXT_LIKE:
             continue
-        kind = after["type"]
-        if kind in ("paragraph", "image", "htmlBlock", "mathBlock") or (
-            kind == "orderedList" and after.get("attrs", {}).get("start", 1) != 1
-        ):
+        if i == 0 and not task and not before.get("content") and after["type"] not in _TEXT_LIKE:
+            continue  # an empty first paragraph is written as nothing
+        if after["type"] in _NO_INTERRUPT or not _can_interrupt(after):
             return True
     return False
+
+
+def _can_interrupt(node: Node) -> bool:
+    """Tell whether a list can start right below a paragraph line (CommonMark 5.3)."""
+    if node["type"] not in ("bulletList", "orderedList"):
+        return True
+    if node["type"] == "orderedList" and node.get("attrs", {}).get("start", 1) != 1:
+        return False
+    first = node.get("content", [{}])[0].get("content", [{}])[0]
+    return bool(first.get("content"))  # an empty first item cannot
 
 
 def _ordered_attrs(token: Token) -> Node:
@@ -293,8 +312,20 @@ def _strip_newline(text: str) -> str:
 
 def _math_text(token: Token) -> Node:
     text = token.content
+    head, newline, tail = text.rpartition("\n")
+    indent = 0
+    if newline and tail.strip(" ") == "":
+        # Inside a list item the plugin keeps the item's indentation: the closing line has it.
+        indent, text = len(tail), head + "\n"
+    if indent:
+        text = "\n".join(_unindent(line, indent) for line in text.split("\n"))
     text = text[1:] if text.startswith("\n") else text
     return {"text": _strip_newline(text)}
+
+
+def _unindent(line: str, indent: int) -> str:
+    stripped = line.lstrip(" ")
+    return line[min(indent, len(line) - len(stripped)) :]
 
 
 def _attrs_line(builder: _Builder, token: Token) -> None:

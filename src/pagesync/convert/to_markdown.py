@@ -50,7 +50,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     content = doc.get("content", [])
     if content == [{"type": "paragraph"}]:
         return ""
-    body = _blocks(content, ctx, tight=False, sole_empty_ok=False)
+    body = _blocks(content, ctx, tight=False, empty="text")
     if body.startswith("---"):
         # A leading "---" line would be taken for the start of YAML front-matter.
         body = "***" + body[3:]
@@ -61,18 +61,23 @@ def render_markdown(doc: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _blocks(nodes: list[Node], ctx: _Context, tight: bool, sole_empty_ok: bool = True) -> str:
-    """Render sibling blocks, tight (one newline) or loose (a blank line) between them."""
-    out: list[str] = []
-    previous_marker = ""
-    if sole_empty_ok and nodes and _is_empty_paragraph(nodes[0]):
+def _blocks(nodes: list[Node], ctx: _Context, tight: bool, empty: str = "sole") -> str:
+    """Render sibling blocks, tight (one newline) or loose (a blank line) between them.
+
+    ``empty`` says how a leading empty paragraph is written: ``sole`` (a container's only
+    child: nothing), ``item`` (a list item's first child: nothing, the next block moves up)
+    or ``text`` (always ``&nbsp;``).
+    """
+    if empty != "text" and nodes and _is_empty_paragraph(nodes[0]):
         if len(nodes) == 1:
             return ""
-        if nodes[1]["type"] != "paragraph":
-            return "\n" + _blocks(nodes[1:], ctx, tight, sole_empty_ok=False)
+        if empty == "item" and nodes[1]["type"] not in ("paragraph", "image"):
+            return "\n" + _blocks(nodes[1:], ctx, tight, "text")
+    out: list[str] = []
+    previous_marker = ""
     for i, node in enumerate(nodes):
         text, previous_marker = _block_with_marker(node, ctx, previous_marker)
-        if tight and i and text == "---" and nodes[i - 1]["type"] == "paragraph":
+        if tight and i and text == "---" and nodes[i - 1]["type"] in ("paragraph", "image"):
             text = "***"
         out.append(text)
     return ("\n" if tight else "\n\n").join(out)
@@ -235,11 +240,10 @@ def _list(node: Node, ctx: _Context, marker: str) -> str | None:
         first, indent = _item_marker(node["type"], marker, start + i, item)
         if first is None:
             return None
-        body = _blocks(item.get("content", []), ctx, tight, sole_empty_ok=True)
-        if "[" in first and (not body or body.startswith("\n")):
-            # A task item needs text after its checkbox, or it reads as the text "[ ]".
-            body = "&nbsp;" + body
-        elif body.startswith("\n") and not body.startswith(("\n---", "\n***")):
+        task = "[" in first
+        # A task item needs text after its checkbox, or it reads as the text "[ ]".
+        body = _blocks(item.get("content", []), ctx, tight, "text" if task else "item")
+        if body.startswith("\n") and not body.startswith(("\n---", "\n***")):
             # The item starts with a block, not text: put it on the marker line, since an empty
             # marker line after a paragraph would read as a setext underline.
             body = body[1:]
