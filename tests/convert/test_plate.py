@@ -141,7 +141,10 @@ LINKS = st.builds(
     st.lists(LEAVES, min_size=1, max_size=2),
 )
 MENTION = {"type": "mention", "key": "k", "value": "Ann", "children": [{"text": ""}]}
-INLINE = st.lists(st.one_of(LEAVES, LINKS, st.just(MENTION)), max_size=5).map(_slate_normalized)
+RAW_HTML = st.sampled_from(["<b>", "<i>x</i>"]).map(lambda html: {"text": html, "rawHtml": True})
+INLINE = st.lists(st.one_of(LEAVES, LINKS, st.just(MENTION), RAW_HTML), max_size=5).map(
+    _slate_normalized
+)
 PROPS = st.fixed_dictionaries(
     {},
     optional={
@@ -153,12 +156,28 @@ PROPS = st.fixed_dictionaries(
         "listRestart": st.integers(1, 3),
     },
 )
-BLOCKS = st.builds(
+TEXT_BLOCKS = st.builds(
     lambda kind, props, children: {"type": kind, **props, "children": children},
     st.sampled_from(["p", "p", "p", "h2", "blockquote"]),
     PROPS,
     INLINE,
 )
+CODE_LINES = st.lists(st.text(alphabet="x ", max_size=3), min_size=1, max_size=3)
+VOIDS = st.builds(
+    lambda kind, props: {**kind, **props, "children": [{"text": ""}]},
+    st.sampled_from([{"type": "hr"}, {"type": "img", "url": "a.png", "caption": [{"text": "A"}]}]),
+    PROPS,
+)
+CODE = st.builds(
+    lambda props, lines: {
+        "type": "code_block",
+        **props,
+        "children": [{"type": "code_line", "children": [{"text": t}]} for t in lines],
+    },
+    PROPS,
+    CODE_LINES,
+)
+BLOCKS = st.one_of(TEXT_BLOCKS, TEXT_BLOCKS, TEXT_BLOCKS, VOIDS, CODE)
 
 
 @settings(max_examples=200, deadline=None)
