@@ -49,6 +49,7 @@ def plate_to_canonical(value: list[Json], source: str = "<plate value>") -> Json
 
 
 def _is_footnote(element: Json) -> bool:
+    """Return whether an element is a footnote definition pagesync reads."""
     return element.get("type") == "footnoteDefinition" and "pm" not in element
 
 
@@ -60,6 +61,7 @@ def check_value(value: Any, source: str) -> None:
 
 
 def _check_nodes(nodes: list[Any], path: str, source: str) -> None:
+    """Check a list of Slate nodes under ``path``, recursing into children."""
     for i, node in enumerate(nodes):
         problem = _problem(node)
         if problem:

@@ -48,6 +48,7 @@ def _start(node: Json, plate_type: str, slots: dict[str, str], base: Json) -> Js
 
 
 def _base(ctx: Ctx) -> Json:
+    """Return the props every plain block gets in ``ctx`` (its ``indent``)."""
     return {"indent": ctx.indent} if ctx.indent else {}
 
 
@@ -61,6 +62,7 @@ def _inline_children(node: Json, element: Json) -> list[Json]:
 
 
 def _paragraph(node: Json, ctx: Ctx, base: Json | None = None) -> Json:
+    """Write a paragraph as a ``p`` (``base`` props first: list items pass theirs)."""
     element = _start(node, "p", {}, _base(ctx) if base is None else base)
     children = _inline_children(node, element)
     # a lone raw-HTML leaf reads as an HTML block, except in a list item (always a paragraph)
@@ -71,6 +73,7 @@ def _paragraph(node: Json, ctx: Ctx, base: Json | None = None) -> Json:
 
 
 def _heading(node: Json, ctx: Ctx) -> Json:
+    """Write a heading as ``h1``..``h6``."""
     level = (node.get("attrs") or {}).get("level", 1)
     if level not in range(1, 7):
         return carrier_to_plate(node)
@@ -81,6 +84,7 @@ def _heading(node: Json, ctx: Ctx) -> Json:
 
 
 def _container(node: Json, plate_type: str, slots: dict[str, str], ctx: Ctx) -> Json:
+    """Write a node holding blocks (blockquote, callout, footnote)."""
     element = _start(node, plate_type, slots, _base(ctx))
     content = node.get("content", [])
     if element.pop("$inline", False) and len(content) == 1:
@@ -91,6 +95,7 @@ def _container(node: Json, plate_type: str, slots: dict[str, str], ctx: Ctx) -> 
 
 
 def _code_block(node: Json, ctx: Ctx) -> Json:
+    """Write a code block as ``code_block`` with one ``code_line`` per line."""
     element = _start(node, "code_block", {"language": "lang"}, _base(ctx))
     text = "".join(child.get("text", "") for child in node.get("content", []))
     line_props = element.pop("$lines", None) or []
@@ -103,6 +108,7 @@ def _code_block(node: Json, ctx: Ctx) -> Json:
 
 
 def _image(node: Json, ctx: Ctx) -> Json:
+    """Write an image as a void ``img``; its alt text is the caption."""
     slots = {"src": "url", "title": "title", "width": "width", "alt": "$alt"}
     element = _start(node, "img", slots, _base(ctx))
     alt = element.pop("$alt", None)
@@ -113,6 +119,8 @@ def _image(node: Json, ctx: Ctx) -> Json:
 
 
 def _void(plate_type: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]:
+    """Build a writer for a void block element with the given slots."""
+
     def write(node: Json, ctx: Ctx) -> Json:
         return {**_start(node, plate_type, slots, _base(ctx)), "children": VOID}
 
@@ -120,6 +128,7 @@ def _void(plate_type: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]
 
 
 def _html_block(node: Json, ctx: Ctx) -> Json:
+    """Write raw HTML as a ``p`` holding one ``rawHtml`` leaf, as Plate reads it."""
     html = (node.get("attrs") or {}).get("html")
     if not isinstance(html, str) or not html:
         return carrier_to_plate(node)
@@ -130,12 +139,14 @@ def _html_block(node: Json, ctx: Ctx) -> Json:
 
 
 def _table(node: Json, ctx: Ctx) -> Json:
+    """Write a table as ``table`` > ``tr`` > ``th``/``td``."""
     element = _start(node, "table", {}, _base(ctx))
     element["children"] = [_row(row) for row in node.get("content", [])]
     return element
 
 
 def _row(row: Json) -> Json:
+    """Write a table row (anything else in a table rides as a carrier)."""
     if row.get("type") != "tableRow":
         return _block_to_plate(row, TOP)
     element = _start(row, "tr", {}, {})
@@ -148,6 +159,7 @@ _CELL_SLOTS = {"colspan": "colSpan", "rowspan": "rowSpan"}
 
 
 def _cell(cell: Json) -> Json:
+    """Write a header or body cell; its blocks start a fresh context."""
     if cell.get("type") not in _CELL_TYPES:
         return _block_to_plate(cell, TOP)
     element = _start(cell, _CELL_TYPES[cell["type"]], _CELL_SLOTS, {})
@@ -156,6 +168,7 @@ def _cell(cell: Json) -> Json:
 
 
 def _plate_element(node: Json, ctx: Ctx) -> Json:
+    """Give back a Plate element that rode through the document unchanged."""
     element = (node.get("attrs") or {}).get("element")
     if isinstance(element, dict) and set(node) == {"type", "attrs"}:
         return element
@@ -178,6 +191,7 @@ _WRITERS: dict[str, Callable[[Json, Ctx], Json]] = {
 
 
 def _block_to_plate(node: Json, ctx: Ctx) -> Json:
+    """Write one block that is not a list."""
     writer = _WRITERS.get(node["type"])
     if writer is not None:
         return writer(node, ctx)
@@ -186,6 +200,7 @@ def _block_to_plate(node: Json, ctx: Ctx) -> Json:
 
 
 def _footnotes(node: Json) -> list[Json]:
+    """Write the footnotes node as the trailing ``footnoteDefinition`` run."""
     if set(node) - {"type", "content"}:
         return [carrier_to_plate(node)]
     return [
@@ -228,10 +243,12 @@ def _used(element: Json, ctx: Ctx) -> tuple[str, ...]:
 def _read_with_children(
     element: Json, canonical: str, slots: dict[str, str], ctx: Ctx, used: tuple[str, ...] = ()
 ) -> Json:
+    """Read an element's props into a canonical node (content not included)."""
     return node_from_plate(element, canonical, {**BLOCK_SLOTS, **slots}, _used(element, ctx) + used)
 
 
 def _read_paragraph(element: Json, ctx: Ctx) -> Json:
+    """Read a ``p``: a paragraph, or an HTML block when it is one raw-HTML leaf."""
     children = element.get("children", [])
     pm = pm_of(element) or {}
     if _is_html_block(children) and not pm.get("paragraph"):
@@ -240,12 +257,14 @@ def _read_paragraph(element: Json, ctx: Ctx) -> Json:
 
 
 def _read_html_block(element: Json, ctx: Ctx) -> Json:
+    """Read a ``p`` holding one raw-HTML leaf as an HTML block."""
     node = _read_with_children(element, "htmlBlock", {}, ctx)
     node.setdefault("attrs", {})["html"] = element["children"][0]["text"]
     return node
 
 
 def _read_item_paragraph(element: Json, ctx: Ctx) -> Json:
+    """Read a ``p`` as a paragraph."""
     node = _read_with_children(element, "paragraph", {}, ctx)
     return _with_inline_content(node, element.get("children", []))
 
@@ -266,6 +285,7 @@ def _with_inline_content(node: Json, children: list[Any]) -> Json:
 
 
 def _is_html_block(children: list[Any]) -> bool:
+    """Return whether children are one non-empty raw-HTML leaf and nothing else."""
     return (
         len(children) == 1
         and isinstance(children[0], dict)
@@ -276,16 +296,20 @@ def _is_html_block(children: list[Any]) -> bool:
 
 
 def _read_heading(element: Json, ctx: Ctx) -> Json:
+    """Read ``h1``..``h6`` as a heading."""
     node = _read_with_children(element, "heading", {}, ctx)
     node.setdefault("attrs", {})["level"] = int(element["type"][1])
     return _with_inline_content(node, element.get("children", []))
 
 
 def _has_inline_children(children: list[Any]) -> bool:
+    """Return whether an element holds leaves (old-style inline container)."""
     return any(isinstance(c, dict) and "text" in c for c in children)
 
 
 def _read_container(canonical: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]:
+    """Build a reader for an element holding blocks."""
+
     def read(element: Json, ctx: Ctx) -> Json:
         node = _read_with_children(element, canonical, slots, ctx)
         children = element.get("children", [])
@@ -308,6 +332,7 @@ def read_footnote(element: Json) -> Json:
 
 
 def _read_code_block(element: Json, ctx: Ctx) -> Json:
+    """Read a ``code_block``; odd lines make it an opaque element instead."""
     lines = element.get("children", [])
     if not all(_is_code_line(line) for line in lines):
         return _opaque(element, ctx)
@@ -322,6 +347,7 @@ def _read_code_block(element: Json, ctx: Ctx) -> Json:
 
 
 def _is_code_line(line: Any) -> bool:
+    """Return whether ``line`` is a ``code_line`` with one plain leaf."""
     if not isinstance(line, dict) or line.get("type") != "code_line":
         return False
     children = line.get("children")
@@ -335,6 +361,7 @@ def _is_code_line(line: Any) -> bool:
 
 
 def _read_image(element: Json, ctx: Ctx) -> Json:
+    """Read an ``img``; a one-leaf caption is the alt text."""
     caption = element.get("caption")
     simple = (
         isinstance(caption, list)
@@ -350,6 +377,8 @@ def _read_image(element: Json, ctx: Ctx) -> Json:
 
 
 def _read_void(canonical: str, slots: dict[str, str]) -> Callable[[Json, Ctx], Json]:
+    """Build a reader for a void block element with the given slots."""
+
     def read(element: Json, ctx: Ctx) -> Json:
         return _read_with_children(element, canonical, slots, ctx)
 
@@ -357,12 +386,14 @@ def _read_void(canonical: str, slots: dict[str, str]) -> Callable[[Json, Ctx], J
 
 
 def _read_table(element: Json, ctx: Ctx) -> Json:
+    """Read a ``table``."""
     node = _read_with_children(element, "table", {}, ctx)
     node["content"] = [_read_row(row) for row in element.get("children", [])]
     return node
 
 
 def _read_row(row: Any) -> Json:
+    """Read a ``tr`` (anything else is kept as it is)."""
     if not isinstance(row, dict) or row.get("type") != "tr" or is_node_carrier(row):
         return read_block(row, TOP) or _opaque(row, TOP)
     node = node_from_plate(row, "tableRow", BLOCK_SLOTS)
@@ -374,6 +405,7 @@ _CELL_READ = {"th": "tableHeader", "td": "tableCell"}
 
 
 def _read_cell(cell: Any) -> Json:
+    """Read a ``th``/``td``; its blocks start a fresh context."""
     if not isinstance(cell, dict) or cell.get("type") not in _CELL_READ or is_node_carrier(cell):
         return read_block(cell, TOP) or _opaque(cell, TOP)
     node = node_from_plate(cell, _CELL_READ[cell["type"]], {**BLOCK_SLOTS, **_CELL_SLOTS})
@@ -382,6 +414,7 @@ def _read_cell(cell: Any) -> Json:
 
 
 def _opaque(element: Json, ctx: Ctx) -> Json:
+    """Keep an element pagesync does not know verbatim in a ``plateElement`` node."""
     return {"type": "plateElement", "attrs": {"element": element}}
 
 
@@ -412,6 +445,7 @@ def read_block(element: Any, ctx: Ctx) -> Json | None:
 
 
 def _carried(element: Json, ctx: Ctx) -> Json:
+    """Give back the canonical node a carrier holds, unless props were added to it."""
     rest = {k for k in element if k not in ("type", "pm", "children")}
     if rest == ({"indent"} if ctx.indent else set()) and element.get("indent", 0) == ctx.indent:
         node: Json = element["pm"]

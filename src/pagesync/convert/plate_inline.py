@@ -46,6 +46,7 @@ _UNRANKED = len(MARK_RANK)
 
 
 def _write_boolean(mark: Json, props: Json) -> bool:
+    """Set a boolean leaf key for a mark without attrs."""
     key = BOOLEAN_MARKS[mark["type"]]
     if key in props or mark.get("attrs"):
         return False
@@ -54,6 +55,7 @@ def _write_boolean(mark: Json, props: Json) -> bool:
 
 
 def _write_color(mark: Json, props: Json) -> bool:
+    """Set ``color`` for a ``textStyle`` mark holding only a colour."""
     attrs = mark.get("attrs") or {}
     if "color" in props or set(attrs) != {"color"} or not isinstance(attrs["color"], str):
         return False
@@ -62,6 +64,7 @@ def _write_color(mark: Json, props: Json) -> bool:
 
 
 def _write_comment(mark: Json, props: Json) -> bool:
+    """Set ``comment`` and ``comment_<id>`` for a comment mark."""
     attrs = mark.get("attrs") or {}
     key = f"comment_{attrs.get('commentId')}"
     if set(attrs) != {"commentId"} or not isinstance(attrs["commentId"], str) or key in props:
@@ -72,6 +75,7 @@ def _write_comment(mark: Json, props: Json) -> bool:
 
 
 def _write_suggestion(mark: Json, props: Json) -> bool:
+    """Set ``suggestion`` and ``suggestion_<id>`` for a suggestion mark."""
     attrs = mark.get("attrs") or {}
     key = f"suggestion_{attrs.get('suggestionId')}"
     if set(attrs) != {"suggestionId", "data"} or not isinstance(attrs["suggestionId"], str):
@@ -84,6 +88,7 @@ def _write_suggestion(mark: Json, props: Json) -> bool:
 
 
 def _write_plate(mark: Json, props: Json) -> bool:
+    """Put back the leaf keys a ``plate`` mark carried."""
     attrs = mark.get("attrs") or {}
     if not attrs:
         return False
@@ -121,6 +126,7 @@ def leaf_props(marks: Iterable[Json]) -> Json:
 
 
 def _read_boolean(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
+    """Read a boolean leaf key as its mark."""
     if value is not True:
         return False
     marks.append({"type": _BOOLEAN_KEYS[key]})
@@ -128,6 +134,7 @@ def _read_boolean(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
 
 
 def _read_color(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
+    """Read ``color`` as a ``textStyle`` mark."""
     if not isinstance(value, str):
         return False
     marks.append({"type": "textStyle", "attrs": {"color": value}})
@@ -135,6 +142,7 @@ def _read_color(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
 
 
 def _read_pm(key: str, value: Any, leaf: Json, marks: list[Json]) -> bool:
+    """Read the canonical marks a leaf's ``pm`` key carried."""
     if not isinstance(value, dict) or not set(value) <= {"marks", "soft"}:
         return False
     marks.extend(value.get("marks", []))
@@ -161,6 +169,7 @@ def _read_prefixed(key: str, value: Any, marks: list[Json]) -> bool:
 
 
 def _rank(mark: Json) -> int:
+    """Return a mark's schema rank (unknown marks after the known ones)."""
     return MARK_RANK.get(mark["type"], _UNRANKED)
 
 
@@ -210,10 +219,12 @@ def _flag_leftovers(leaf: Json, ids: set[str], leftover: Json) -> None:
 
 
 def _link_of(node: Json) -> Json | None:
+    """Return the link mark of an inline node, if it has one."""
     return next((m for m in node.get("marks", ()) if m["type"] == "link"), None)
 
 
 def _without_link(node: Json, link: Json) -> Json:
+    """Return a copy of an inline node without one link mark."""
     marks = list(node["marks"])
     marks.remove(link)  # the first equal mark: a second one (nested links) stays
     out = {k: v for k, v in node.items() if k != "marks"}
@@ -223,6 +234,7 @@ def _without_link(node: Json, link: Json) -> Json:
 
 
 def _text_leaf(node: Json) -> Json:
+    """Write a text node as a leaf."""
     leaf = {"text": node["text"], **leaf_props(node.get("marks", ()))}
     if "\n" in node["text"]:  # a newline inside text is a soft break, not Plate's hard break
         leaf["pm"] = {**leaf.get("pm", {}), "soft": True}
@@ -230,12 +242,14 @@ def _text_leaf(node: Json) -> Json:
 
 
 def _break_leaf(node: Json) -> Json:
+    """Write a hard break as a ``\\n`` leaf."""
     if set(node) - {"type", "marks"}:
         return carrier_to_plate(node)
     return {"text": "\n", **leaf_props(node.get("marks", ()))}
 
 
 def _html_leaf(node: Json) -> Json:
+    """Write inline raw HTML as a ``rawHtml`` leaf."""
     html = (node.get("attrs") or {}).get("html")
     if not isinstance(html, str) or not html or set(node["attrs"]) != {"html"}:
         return carrier_to_plate(node)
@@ -243,6 +257,8 @@ def _html_leaf(node: Json) -> Json:
 
 
 def _void(plate_type: str, slots: dict[str, str]) -> Callable[[Json], Json]:
+    """Build a writer for a void inline element with the given slots."""
+
     def write(node: Json) -> Json:
         return {**element_to_plate(node, plate_type, slots), "children": [{"text": ""}]}
 
@@ -250,6 +266,7 @@ def _void(plate_type: str, slots: dict[str, str]) -> Callable[[Json], Json]:
 
 
 def _plate_element(node: Json) -> Json:
+    """Give back a Plate inline element that rode through the document unchanged."""
     element = (node.get("attrs") or {}).get("element")
     if isinstance(element, dict) and set(node) == {"type", "attrs"}:
         return element
@@ -272,11 +289,13 @@ _INLINE_WRITERS: dict[str, Callable[[Json], Json]] = {
 
 
 def _one_inline(node: Json) -> Json:
+    """Write one inline node that is not inside a link."""
     writer = _INLINE_WRITERS.get(node["type"])
     return writer(node) if writer else carrier_to_plate(node)
 
 
 def _link_element(link: Json, nodes: list[Json]) -> Json:
+    """Write a run of nodes sharing a link mark as one ``a`` element."""
     element = element_to_plate(link, "a", _LINK_SLOTS)
     element.pop("$new", None)
     element["children"] = normalize_children([_one_inline(_without_link(n, link)) for n in nodes])
@@ -302,10 +321,12 @@ def inline_to_plate(nodes: list[Json]) -> list[Json]:
 
 
 def _is_leaf(child: Json) -> bool:
+    """Return whether a Slate node is a text leaf."""
     return "text" in child and "type" not in child
 
 
 def _mergeable(a: Json, b: Json) -> bool:
+    """Return whether two neighbouring leaves have equal props (Slate merges them)."""
     if len(a) != len(b) or not (_is_leaf(a) and _is_leaf(b)) or a.get("rawHtml"):
         return False
     return all(k == "text" or (k in b and b[k] == v) for k, v in a.items())
@@ -330,6 +351,7 @@ def normalize_children(children: list[Json]) -> list[Json]:
 
 
 def _text_nodes(leaf: Json, extra: list[Json]) -> list[Json]:
+    """Read a leaf as text nodes and hard breaks (or raw HTML)."""
     text = leaf.get("text")
     if not isinstance(text, str) or not text:
         return []
@@ -348,12 +370,14 @@ def _text_nodes(leaf: Json, extra: list[Json]) -> list[Json]:
 
 
 def _with_marks(node: Json, marks: list[Json]) -> Json:
+    """Set a node's marks when there are any."""
     if marks:
         node["marks"] = list(marks)
     return node
 
 
 def _inline_element(element: Json, extra: list[Json]) -> list[Json]:
+    """Read an inline element (``extra`` marks come from enclosing links)."""
     kind = element.get("type")
     node: Json
     if is_node_carrier(element):

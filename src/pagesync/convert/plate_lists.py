@@ -129,6 +129,7 @@ def list_to_plate(node: Json, ctx: Ctx, new_list: bool, blocks: Blocks) -> list[
 
 
 def _is_item_node(item: Json, item_type: str) -> bool:
+    """Return whether ``item`` is a list item Plate's flat form can hold."""
     content = item.get("content") or []
     return (
         item.get("type") == item_type
@@ -139,6 +140,7 @@ def _is_item_node(item: Json, item_type: str) -> bool:
 
 
 def _carrier(node: Json, ctx: Ctx) -> Json:
+    """Carry a list Plate's flat form cannot hold, at the context's indent."""
     element = carrier_to_plate(node)
     return {"indent": ctx.indent, **element} if ctx.indent else element
 
@@ -211,6 +213,7 @@ def read_list(elements: list[Any], i: int, hi: int, depth: int, blocks: Blocks) 
 
 
 def _continues(element: Any, depth: int, style: str, first: bool) -> bool:
+    """Return whether ``element`` is the next item of the list being read."""
     if not is_item(element, depth) or element["listStyleType"] != style:
         return False
     return first or "list" not in (pm_of(element) or {})
@@ -259,6 +262,7 @@ def _read_item(
 
 
 def _set_pm(props: Json, pm: Json) -> None:
+    """Set or drop the ``pm`` prop of a props dict."""
     if pm:
         props["pm"] = pm
     else:
