@@ -117,3 +117,120 @@ def test_json_to_markdown_to_json_is_the_identity(doc: Node) -> None:
     markdown = render_markdown(doc)
     assert parse_markdown(markdown) == doc, markdown
     assert render_markdown(parse_markdown(markdown)) == markdown
+
+
+def cell(kind: str, nodes: list[Node], align: str | None) -> Node:
+    """Build a table cell holding one paragraph."""
+    attrs = {"colspan": 1, "rowspan": 1, "colwidth": None, "align": align}
+    return {
+        "type": kind,
+        "attrs": attrs,
+        "content": [paragraph(nodes) if nodes else {"type": "paragraph"}],
+    }
+
+
+def table(rows: list[list[list[Node]]], aligns: list[str | None]) -> Node:
+    """Build a table with a header row and one alignment per column."""
+
+    def row(kind: str, cells: list[list[Node]]) -> Node:
+        padded = [cells[i] if i < len(cells) else [] for i in range(len(aligns))]
+        return {
+            "type": "tableRow",
+            "content": [cell(kind, c, a) for c, a in zip(padded, aligns, strict=True)],
+        }
+
+    return {
+        "type": "table",
+        "content": [row("tableHeader", rows[0])] + [row("tableCell", r) for r in rows[1:]],
+    }
+
+
+def code(text: str, language: str | None) -> Node:
+    """Build a code block."""
+    node: Node = {"type": "codeBlock", "attrs": {"language": language}}
+    if text:
+        node["content"] = [{"type": "text", "text": text}]
+    return node
+
+
+def a_list(kind: str, items: list[tuple[bool, list[Node]]], start: int) -> Node:
+    """Build a bullet, ordered or task list from (checked, blocks) items."""
+    if kind == "taskList":
+        content = [{"type": "taskItem", "attrs": {"checked": c}, "content": b} for c, b in items]
+        return {"type": "taskList", "content": content}
+    node: Node = {"type": kind, "content": [{"type": "listItem", "content": b} for _, b in items]}
+    if kind == "orderedList":
+        node["attrs"] = {"start": start, "type": None}
+    return node
+
+
+EMPTY = {"type": "paragraph"}
+LEAVES = st.one_of(
+    st.builds(paragraph, INLINE),
+    st.builds(
+        code, st.text(alphabet="`~ \n\tab$", max_size=12), st.sampled_from([None, "py", "a`b"])
+    ),
+    st.just({"type": "horizontalRule"}),
+    st.just(EMPTY),
+    st.just(
+        {
+            "type": "image",
+            "attrs": {"src": "i.png", "alt": "a", "title": None, "width": None, "height": None},
+        }
+    ),
+    st.just({"type": "drawio", "attrs": {"x": 1}}),
+    st.just({"type": "mathBlock", "attrs": {"text": "a+b"}}),
+    st.just({"type": "htmlBlock", "attrs": {"html": "<div>x</div>"}}),
+    st.builds(
+        table,
+        st.lists(
+            st.lists(st.one_of(st.just([]), INLINE), min_size=1, max_size=3), min_size=1, max_size=3
+        ),
+        st.lists(st.sampled_from([None, "left", "right", "center"]), min_size=1, max_size=3),
+    ),
+)
+NESTED = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(
+        st.builds(
+            a_list,
+            st.sampled_from(["bulletList", "orderedList", "taskList"]),
+            st.lists(
+                st.tuples(
+                    st.booleans(),
+                    st.builds(
+                        lambda first, rest: [first, *rest],
+                        st.one_of(st.builds(paragraph, INLINE), st.just(EMPTY)),
+                        st.lists(inner, max_size=2),
+                    ),
+                ),
+                min_size=1,
+                max_size=3,
+            ),
+            st.integers(0, 12),
+        ),
+        st.builds(
+            lambda b: {"type": "blockquote", "content": b}, st.lists(inner, min_size=1, max_size=3)
+        ),
+        st.builds(
+            lambda b, t: {"type": "callout", "attrs": {"type": t, "icon": None}, "content": b},
+            st.lists(inner, min_size=1, max_size=2),
+            st.sampled_from(["info", "warning"]),
+        ),
+    ),
+    max_leaves=6,
+)
+NESTED_DOCS = st.lists(NESTED, min_size=1, max_size=4).map(lambda b: {"type": "doc", "content": b})
+
+
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(NESTED_DOCS)
+def test_nested_blocks_survive_json_to_markdown_to_json(doc: Node) -> None:
+    validate_doc(doc)
+    markdown = render_markdown(doc)
+    assert parse_markdown(markdown) == doc, markdown

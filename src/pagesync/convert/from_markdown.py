@@ -243,8 +243,11 @@ def _can_interrupt(node: Node) -> bool:
         return True
     if node["type"] == "orderedList" and node.get("attrs", {}).get("start", 1) != 1:
         return False
-    first = node.get("content", [{}])[0].get("content", [{}])[0]
-    return bool(first.get("content"))  # an empty first item cannot
+    blocks = node.get("content", [{}])[0].get("content", [{}])
+    if blocks[0].get("content"):
+        return True
+    # An empty first item cannot; one starting with a block writes that block on its marker line.
+    return len(blocks) > 1 and blocks[1]["type"] not in ("horizontalRule", *_TEXT_LIKE)
 
 
 def _ordered_attrs(token: Token) -> Node:
