@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,9 +23,8 @@ from . import raven_input as given
 from . import raven_pages as pages
 from . import raven_scopes as scopes
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
-from .productive_pages import Prepared
 from .raven import add_member, create_space, create_workspace, free_space_slug
-from .raven_index import ListIndex
+from .raven_index import ListIndex, RawQuery
 from .raven_limit import RateLimiter, Verdict
 from .raven_openapi import openapi_document
 from .raven_wire import (
@@ -73,9 +73,14 @@ class RavenApi:
         self.store = store
         self.tokens = TokenCache()
         self.limiter = RateLimiter(rate_limit)
-        self.index = ListIndex()
-        # The hot read: compiled once, run on a kept DBAPI connection (see Prepared).
-        self.page_by_ref = Prepared(pages.FIND_PAGE, store)
+        self.index = ListIndex(store)
+        # The hot reads: compiled once, run on a kept DBAPI connection (see RawQuery).
+        self.page_by_ref = RawQuery(pages.FIND_PAGE, store)
+        self.space_for_user = RawQuery(scopes.SPACE_FOR_USER, store)
+        self.items = {
+            "space": RawQuery(pages.ITEMS_IN_SPACE, store),
+            "parent": RawQuery(pages.ITEMS_UNDER_PARENT, store),
+        }
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise the documented 401/403."""
@@ -264,15 +269,25 @@ class RavenApi:
         space_ref = given.required_query(params, "spaceId")
         parent_ref = (params.get("parentId") or "").strip() or None
         paging = given.paging(params)
-        with self.store.engine.connect() as conn:
-            workspace = scopes.workspace_id(conn, principal.user_id, ref)
-            space = scopes.space_id(conn, workspace, space_ref)
-            parent = None
-            if parent_ref is not None:
-                parent = self.parent_in(conn, principal, parent_ref, space).id
-            rows, total = pages.list_pages(conn, self.index, space, parent, paging)
+        space = self.known_space(principal, ref, space_ref)
+        parent = None
+        if space is None or parent_ref is not None:
+            with self.store.engine.connect() as conn:
+                if space is None:  # say which of the two is wrong
+                    workspace = scopes.workspace_id(conn, principal.user_id, ref)
+                    space = scopes.space_id(conn, workspace, space_ref)
+                if parent_ref is not None:
+                    parent = self.parent_in(conn, principal, parent_ref, space).id
+        rows, total = pages.list_pages(self.items, self.index, space, parent, paging)
         items = [page_item(r, space_ref) for r in rows]
         return json_response({"data": items, "meta": paging.meta(total)})
+
+    def known_space(self, principal: Principal, ref: str, space_ref: str) -> int | None:
+        """Return the space's id when it is in a workspace the key's user belongs to."""
+        if not (given.looks_like_id(ref) and given.looks_like_id(space_ref)):
+            return None
+        found = self.space_for_user.first(user_id=principal.user_id, workspace=ref, space=space_ref)
+        return None if found is None else int(found.id)
 
     def parent_in(self, conn: Any, principal: Principal, ref: str, space: int) -> Any:
         """Return the live page ``ref`` of the space, or raise NOT_FOUND naming parentId."""
@@ -413,7 +428,7 @@ class RavenApi:
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def build_app(store: Store, rate_limit: int) -> Router:
+def build_app(store: Store, rate_limit: int) -> FastLane:
     """Return the router serving the Raven API from ``store`` (mounted at ``/v1``).
 
     A bare Router, one route per path dispatching on the method: no second middleware stack,
@@ -443,4 +458,33 @@ def build_app(store: Store, rate_limit: int) -> Router:
     routes = [
         Route(path, api.dispatch(methods), methods=ALL_METHODS) for path, methods in table.items()
     ]
-    return Router(routes=routes, default=api.route_not_found)
+    router = Router(routes=routes, default=api.route_not_found)
+    return FastLane(api.endpoint(VIEW, api.get_page), router)
+
+
+# A page id as the fast lane accepts it; anything else takes the router.
+_PAGE_PATH = re.compile(r"/pages/([A-Za-z0-9_-]{1,64})")
+
+
+class FastLane:
+    """Send ``GET /pages/{pageId}`` (no query) straight to its endpoint, the rest to the router.
+
+    The single-page read is what clients and the benchmark do most; skipping route matching and
+    Starlette's per-route wrapper is a fifth of its cost. Same endpoint, same answers.
+    """
+
+    def __init__(self, get_page: Callable[[Request], Awaitable[Response]], router: Router) -> None:
+        self.get_page = get_page
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection."""
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
+            path, root = scope["path"], scope.get("root_path", "")
+            match = _PAGE_PATH.fullmatch(path[len(root) :] if path.startswith(root) else path)
+            if match is not None:
+                scope["path_params"] = {"pageId": match.group(1)}
+                response = await self.get_page(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.router(scope, receive, send)

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Connection, and_, bindparam, select, update
 
 from .raven import RAVEN_MEMBERS, RAVEN_PAGES, RAVEN_VERSIONS, new_id
-from .raven_index import ListIndex
+from .raven_index import ListIndex, RawQuery
 from .raven_input import Paging
 from .raven_wire import make_slug
 from .store import PAGE_VERSIONS, PAGES, SCOPES, USERS, Store, now_ms
@@ -66,12 +66,23 @@ FIND_PAGE = (
     .where(PAGES.c.public_id == bindparam("public_id"))
 )
 
-# One result page of a list: the rows of the ids the list index picked, in id order.
-_ITEMS_BY_IDS = (
+# One result page of a list: the live rows between the first and last id the list index
+# picked (an index range scan), at most ``limit`` of them.
+_LIVE = PAGES.c.deleted_at.is_(None)
+_IN_RANGE = (PAGES.c.id >= bindparam("first"), PAGES.c.id <= bindparam("last"))
+ITEMS_IN_SPACE = (
     select(*_ITEM_COLUMNS)
     .select_from(_ITEM_FROM)
-    .where(PAGES.c.id.in_(bindparam("ids", expanding=True)))
+    .where(PAGES.c.scope_id == bindparam("key"), _LIVE, *_IN_RANGE)
     .order_by(PAGES.c.id)
+    .limit(bindparam("limit"))
+)
+ITEMS_UNDER_PARENT = (
+    select(*_ITEM_COLUMNS)
+    .select_from(_ITEM_FROM)
+    .where(PAGES.c.parent_id == bindparam("key"), _LIVE, *_IN_RANGE)
+    .order_by(PAGES.c.id)
+    .limit(bindparam("limit"))
 )
 
 _HISTORY_COLUMNS = (
@@ -148,12 +159,23 @@ def find_live_page(conn: Connection, user_id: int, public_id: str, space_id: int
 
 
 def list_pages(
-    conn: Connection, index: ListIndex, space_id: int, parent_id: int | None, paging: Paging
+    items: dict[str, RawQuery],
+    index: ListIndex,
+    space_id: int,
+    parent_id: int | None,
+    paging: Paging,
 ) -> tuple[list[Any], int]:
-    """Return one result page of live pages (creation order) and how many there are in all."""
-    ids = index.ids(conn, space_id, parent_id)
-    chosen = list(ids[paging.offset : paging.offset + paging.limit])
-    rows = list(conn.execute(_ITEMS_BY_IDS, {"ids": chosen})) if chosen else []
+    """Return one result page of live pages (creation order) and how many there are in all.
+
+    ``items`` holds the compiled ``ITEMS_IN_SPACE`` (key ``space``) and ``ITEMS_UNDER_PARENT``
+    (key ``parent``) queries.
+    """
+    ids = index.ids(space_id, parent_id)
+    chosen = ids[paging.offset : paging.offset + paging.limit]
+    if not chosen:
+        return [], len(ids)
+    kind, key = ("space", space_id) if parent_id is None else ("parent", parent_id)
+    rows = items[kind].all(key=key, first=chosen[0], last=chosen[-1], limit=paging.limit)
     return rows, len(ids)
 
 

@@ -96,6 +96,23 @@ _SPACE_ID = select(SCOPES.c.id).where(
 )
 
 
+_SPACE = SCOPES.alias("space")
+# The space of the workspace, if the user is a member: one indexed read for every page list.
+SPACE_FOR_USER = (
+    select(_SPACE.c.id)
+    .select_from(
+        _SPACE.join(_WS, _WS.c.id == _SPACE.c.parent_id).join(
+            RAVEN_MEMBERS,
+            and_(
+                RAVEN_MEMBERS.c.workspace_id == _WS.c.id,
+                RAVEN_MEMBERS.c.user_id == bindparam("user_id"),
+            ),
+        )
+    )
+    .where(_WS.c.public_id == bindparam("workspace"), _SPACE.c.public_id == bindparam("space"))
+)
+
+
 def list_workspaces(conn: Connection, user_id: int) -> list[Any]:
     """Return the workspaces the user is a member of, oldest first."""
     return list(conn.execute(_WORKSPACES, {"user_id": user_id}).all())
