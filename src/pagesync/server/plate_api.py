@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from . import plate_discussions as discussions
@@ -71,6 +72,11 @@ def data_dir_for(store: Store, environ: Mapping[str, str]) -> Path:
     return Path.cwd() / "pagesync-data"
 
 
+def reply(body: Any, status_code: int = 200) -> Response:
+    """Return a JSON response, encoded compactly by orjson (several times the stdlib's speed)."""
+    return Response(orjson.dumps(body), status_code, media_type="application/json")
+
+
 class PlateApi:
     """The handlers of the pages tool over one store, with this app's token cache."""
 
@@ -78,6 +84,10 @@ class PlateApi:
         self.store = store
         self.settings = settings
         self.tokens = TokenCache()
+        dialect = store.engine.dialect
+        self.by_id = pages.Prepared.of(pages.by_id_statement(), dialect)
+        search = pages.search_statement(store.backend, {"search": ""})
+        self.search = pages.Prepared.of(search, dialect)
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise 401 (no valid token) or 403 (no permission)."""
@@ -103,10 +113,10 @@ class PlateApi:
                 principal = self.authenticate(request, permission) if permission else None
                 return await handler(request, principal)  # type: ignore[arg-type]
             except PlateError as error:
-                return JSONResponse(error.body(), status_code=error.status)
+                return reply(error.body(), status_code=error.status)
             except Exception:
                 LOG.exception("plate: %s %s failed", request.method, request.url.path)
-                return JSONResponse({"error": "internal error (logged by the server)"}, 500)
+                return reply({"error": "internal error (logged by the server)"}, 500)
 
         return run
 
@@ -120,19 +130,20 @@ class PlateApi:
         """``GET /``: sidebar, search, favourites, entity pages or the trash."""
         params = dict(request.query_params)
         with self.store.engine.connect() as conn:
-            found = pages.list_pages(conn, self.store, who.scope_id, who.user_id, params)
-        return JSONResponse({"pages": found})
+            scope_user = (who.scope_id, who.user_id)
+            found = pages.list_pages(conn, self.store, scope_user, params, self.search)
+        return reply({"pages": found})
 
     def _page(self, conn: Any, who: Principal, public_id: str) -> dict[str, Any]:
         return pages.page_json(
-            pages.find_page(conn, who.scope_id, who.user_id, public_id), full=True
+            pages.find_page(conn, self.by_id, who.scope_id, who.user_id, public_id), full=True
         )
 
     async def get_page(self, request: Request, who: Principal) -> Response:
         """``GET /{id}``: the full page."""
         with self.store.engine.connect() as conn:
             page = self._page(conn, who, request.path_params["id"])
-        return JSONResponse({"page": page})
+        return reply({"page": page})
 
     async def create_page(self, request: Request, who: Principal) -> Response:
         """``POST /``: a new page, last under its parent."""
@@ -140,31 +151,33 @@ class PlateApi:
         with self.store.engine.begin() as conn:
             public_id = pages.create_page(conn, self.store, who.scope_id, who.user_id, body)
             page = self._page(conn, who, public_id)
-        return JSONResponse({"page": page}, status_code=201)
+        return reply({"page": page}, status_code=201)
 
     async def update_page(self, request: Request, who: Principal) -> Response:
         """``PATCH /{id}``: change any writable field."""
         body = await self.body(request)
         public_id = request.path_params["id"]
         with self.store.engine.begin() as conn:
-            row = pages.find_page(conn, who.scope_id, who.user_id, public_id)
+            row = pages.find_page(conn, self.by_id, who.scope_id, who.user_id, public_id)
             pages.update_page(conn, self.store, row, who.user_id, body)
             page = self._page(conn, who, public_id)
-        return JSONResponse({"page": page})
+        return reply({"page": page})
 
     async def delete_page(self, request: Request, who: Principal) -> Response:
         """``DELETE /{id}``: archive the page, orphan its children to the top."""
         with self.store.engine.begin() as conn:
-            row = pages.find_page(conn, who.scope_id, who.user_id, request.path_params["id"])
+            row = pages.find_page(
+                conn, self.by_id, who.scope_id, who.user_id, request.path_params["id"]
+            )
             pages.archive_page(conn, row, who.user_id)
-        return JSONResponse(OK)
+        return reply(OK)
 
     async def favourite(self, request: Request, who: Principal) -> Response:
         """``POST /{id}/favourite``: toggle the caller's favourite."""
         with self.store.engine.begin() as conn:
             page_id = pages.page_key(conn, who.scope_id, request.path_params["id"])
             state = pages.toggle_favourite(conn, page_id, who.user_id)
-        return JSONResponse({"is_favourited": state})
+        return reply({"is_favourited": state})
 
     # --- discussions ------------------------------------------------------------------------
 
@@ -178,7 +191,7 @@ class PlateApi:
         with self.store.engine.connect() as conn:
             page_id = pages.page_key(conn, who.scope_id, public_id)
             found = discussions.list_discussions(conn, page_id, public_id)
-        return JSONResponse({"discussions": found})
+        return reply({"discussions": found})
 
     async def create_discussion(self, request: Request, who: Principal) -> Response:
         """``POST /{page_id}/discussions``."""
@@ -187,7 +200,7 @@ class PlateApi:
         with self.store.engine.begin() as conn:
             page_id = pages.page_key(conn, who.scope_id, public_id)
             new_id = discussions.create_discussion(conn, page_id, who.user_id, body)
-        return JSONResponse({"discussion": {"id": new_id, "page_id": public_id}}, 201)
+        return reply({"discussion": {"id": new_id, "page_id": public_id}}, 201)
 
     async def add_comment(self, request: Request, who: Principal) -> Response:
         """``POST /{page_id}/discussions/{discussion_id}/comments``."""
@@ -195,7 +208,7 @@ class PlateApi:
         with self.store.engine.begin() as conn:
             thread = self._thread(conn, request, who)
             new_id = discussions.add_comment(conn, thread.id, who.user_id, body)
-        return JSONResponse({"comment": {"id": new_id}}, status_code=201)
+        return reply({"comment": {"id": new_id}}, status_code=201)
 
     async def edit_comment(self, request: Request, who: Principal) -> Response:
         """``PATCH .../comments/{comment_id}``: new text, ``is_edited`` = 1."""
@@ -203,26 +216,26 @@ class PlateApi:
         with self.store.engine.begin() as conn:
             thread = self._thread(conn, request, who)
             discussions.edit_comment(conn, thread.id, request.path_params["comment_id"], body)
-        return JSONResponse(OK)
+        return reply(OK)
 
     async def delete_comment(self, request: Request, who: Principal) -> Response:
         """``DELETE .../comments/{comment_id}``."""
         with self.store.engine.begin() as conn:
             thread = self._thread(conn, request, who)
             discussions.delete_comment(conn, thread.id, request.path_params["comment_id"])
-        return JSONResponse(OK)
+        return reply(OK)
 
     async def resolve(self, request: Request, who: Principal) -> Response:
         """``POST .../resolve``: toggle ``is_resolved``."""
         with self.store.engine.begin() as conn:
             state = discussions.toggle_resolved(conn, self._thread(conn, request, who))
-        return JSONResponse({"is_resolved": state})
+        return reply({"is_resolved": state})
 
     async def delete_discussion(self, request: Request, who: Principal) -> Response:
         """``DELETE /{page_id}/discussions/{discussion_id}`` with its comments."""
         with self.store.engine.begin() as conn:
             discussions.delete_discussion(conn, self._thread(conn, request, who).id)
-        return JSONResponse(OK)
+        return reply(OK)
 
     # --- versions ---------------------------------------------------------------------------
 
@@ -232,7 +245,7 @@ class PlateApi:
         with self.store.engine.connect() as conn:
             page_id = pages.page_key(conn, who.scope_id, public_id)
             found = versions.list_versions(conn, page_id, public_id)
-        return JSONResponse({"versions": found})
+        return reply({"versions": found})
 
     async def snapshot(self, request: Request, who: Principal) -> Response:
         """``POST /{page_id}/versions``: snapshot the title and ``content_rich``."""
@@ -240,7 +253,7 @@ class PlateApi:
         with self.store.engine.begin() as conn:
             page_id = pages.page_key(conn, who.scope_id, public_id)
             new_id = versions.snapshot(conn, self.store, page_id, who.user_id)
-        return JSONResponse({"version": {"id": new_id, "page_id": public_id}}, status_code=201)
+        return reply({"version": {"id": new_id, "page_id": public_id}}, status_code=201)
 
     async def get_version(self, request: Request, who: Principal) -> Response:
         """``GET /{page_id}/versions/{version_id}`` with ``content_rich``."""
@@ -248,7 +261,7 @@ class PlateApi:
         with self.store.engine.connect() as conn:
             page_id = pages.page_key(conn, who.scope_id, public_id)
             row = versions.find_version(conn, page_id, request.path_params["version_id"])
-        return JSONResponse({"version": versions.version_json(row, public_id, full=True)})
+        return reply({"version": versions.version_json(row, public_id, full=True)})
 
     async def restore(self, request: Request, who: Principal) -> Response:
         """``POST /{page_id}/versions/{version_id}/restore`` (snapshots the current state first)."""
@@ -257,7 +270,7 @@ class PlateApi:
             versions.restore(
                 conn, self.store, page_id, request.path_params["version_id"], who.user_id
             )
-        return JSONResponse(OK)
+        return reply(OK)
 
     # --- uploads ----------------------------------------------------------------------------
 
@@ -291,7 +304,7 @@ class PlateApi:
                 folder=uploads.page_folder(folder if isinstance(folder, str) else None),
                 user_id=who.user_id,
             )
-        return JSONResponse(stored.response())
+        return reply(stored.response())
 
     async def serve_upload(self, request: Request, _who: Principal | None) -> Response:
         """``GET /uploads/{key}``: public, cached for a year, 304 on a matching ETag."""
@@ -316,7 +329,7 @@ class PlateApi:
 
     async def openapi(self, _request: Request, _who: Principal | None) -> Response:
         """``GET /openapi.json``."""
-        return JSONResponse(openapi_document())
+        return reply(openapi_document())
 
     def routes(self) -> list[Route]:
         """Return the routes, static paths before ``/{id}``."""
@@ -370,7 +383,7 @@ class PlateApi:
 async def _http_error(_request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
-    return JSONResponse({"error": detail}, status_code=status)
+    return reply({"error": detail}, status_code=status)
 
 
 def build_app(store: Store, settings: PlateSettings) -> Starlette:

@@ -11,22 +11,26 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
+    CursorResult,
+    Dialect,
     Select,
+    String,
     and_,
+    bindparam,
     exists,
     func,
-    literal,
     literal_column,
     select,
     text,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
 
 from .plate import PLATE_FAVOURITES, PLATE_PAGES
 from .plate_input import PlateError, content_changes, patch_changes, read_title, split_columns
@@ -77,8 +81,11 @@ def iso_time(ms: int | None) -> str | None:
     """Return milliseconds since the epoch as ``2026-01-02T03:04:05.678Z`` (None stays None)."""
     if ms is None:
         return None
-    stamp = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    t = datetime.fromtimestamp(ms // 1000, tz=UTC)  # f-string fields: 3x faster than strftime
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+        f".{ms % 1000:03d}Z"
+    )
 
 
 def _user_id(value: int | None) -> str | None:
@@ -113,7 +120,7 @@ def page_json(row: Any, *, full: bool = False, preview: bool = False) -> dict[st
     return page
 
 
-def page_select(user_id: int) -> Select[Any]:
+def page_select(user_id: int | BindParameter[Any]) -> Select[Any]:
     """Return the select of every page column the API shows, for the user ``user_id``."""
     children = (
         select(func.count())
@@ -159,18 +166,26 @@ def search_words(search: str) -> list[str]:
     return re.findall(r"\w+", search)[:16]
 
 
-def _sqlite_match(conn: Connection, words: list[str]) -> Any:
+def match_value(backend: str, words: list[str]) -> str:
+    """Return the bound search value: an FTS5 query (SQLite) or a tsquery (PostgreSQL)."""
+    if backend == "sqlite":
+        return " ".join(f'"{w}"*' for w in words)
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _sqlite_ranked(lean: Select[Any]) -> Select[Any]:
     # bm25 weights: a word in the title counts ten times a word in the text.
-    match = " ".join(f'"{w}"*' for w in words)
-    return (
+    hits = (
         select(
             literal_column("rowid").label("id"),
             literal_column("bm25(pages_fts, 10.0, 1.0)").label("score"),
         )
         .select_from(text("pages_fts"))
-        .where(text("pages_fts MATCH :match").bindparams(match=match))
+        .where(text("pages_fts MATCH :match"))
         .subquery("hits")
     )
+    ranked = lean.add_columns(hits.c.score).join(hits, hits.c.id == PAGES.c.id)
+    return ranked.order_by(hits.c.score, PAGES.c.id)
 
 
 _PG_DOCUMENT = "to_tsvector('simple', pages.title || ' ' || pages.body_text)"
@@ -180,30 +195,52 @@ _PG_WEIGHTED = (
 )
 
 
-def _postgres_filter(words: list[str]) -> tuple[ColumnElement[bool], Any]:
-    tsquery = " & ".join(f"{w}:*" for w in words)
-    query = func.to_tsquery("simple", literal(tsquery))
+def _postgres_ranked(lean: Select[Any]) -> Select[Any]:
+    query = func.to_tsquery("simple", bindparam("match", type_=String))
     # The WHERE repeats the GIN index's expression exactly so PostgreSQL uses the index.
-    where = literal_column(_PG_DOCUMENT).op("@@")(query)
-    score = -func.ts_rank(literal_column(_PG_WEIGHTED), query)
-    return where, score
+    score = (-func.ts_rank(literal_column(_PG_WEIGHTED), query)).label("score")
+    ranked = lean.add_columns(score).where(literal_column(_PG_DOCUMENT).op("@@")(query))
+    return ranked.order_by(score, PAGES.c.id)
 
 
-def search_pages(conn: Connection, store: Store, base: Select[Any], search: str) -> list[Any]:
-    """Return up to 50 pages of ``base`` matching every word of ``search``, best first."""
-    words = search_words(search)
+def search_statement(backend: str, params: Mapping[str, str]) -> Select[Any]:
+    """Return the search select (bound: ``match``, ``scope_id``, ``user_id``), best first.
+
+    The filters and the ranking run over ``pages.id`` alone and keep 50; only those 50 get the
+    per-page columns (children count, favourite, names).
+    """
+    lean = (
+        select(PAGES.c.id)
+        .select_from(PAGES.join(PLATE_PAGES, PLATE_PAGES.c.page_id == PAGES.c.id))
+        .where(PAGES.c.scope_id == bindparam("scope_id"), PAGES.c.deleted_at.is_(None))
+    )
+    lean = list_query(lean, params, bindparam("user_id"))
+    ranked = _sqlite_ranked(lean) if backend == "sqlite" else _postgres_ranked(lean)
+    top = ranked.limit(SEARCH_LIMIT).subquery("top")
+    full = page_select(bindparam("user_id")).join(top, top.c.id == PAGES.c.id)
+    return full.add_columns(top.c.score).order_by(top.c.score, PAGES.c.id)
+
+
+def search_pages(
+    conn: Connection,
+    store: Store,
+    who: tuple[int, int],
+    params: Mapping[str, str],
+    prepared: Prepared | None = None,
+) -> list[Any]:
+    """Return the page rows of a search, best first (``prepared``: the unfiltered search)."""
+    words = search_words(params["search"])
     if not words:
         return []
-    if store.backend == "sqlite":
-        hits = _sqlite_match(conn, words)
-        query = base.join(hits, hits.c.id == PAGES.c.id).order_by(hits.c.score, PAGES.c.id)
-    else:
-        where, score = _postgres_filter(words)
-        query = base.where(where).order_by(score, PAGES.c.id)
-    return list(conn.execute(query.limit(SEARCH_LIMIT)))
+    values = {"match": match_value(store.backend, words), "scope_id": who[0], "user_id": who[1]}
+    if prepared is not None and set(params) == {"search"}:
+        return list(prepared.run(conn, **values))
+    return list(conn.execute(search_statement(store.backend, params), values))
 
 
-def list_query(base: Select[Any], params: Mapping[str, str], user_id: int) -> Select[Any]:
+def list_query(
+    base: Select[Any], params: Mapping[str, str], user_id: int | BindParameter[Any]
+) -> Select[Any]:
     """Apply the list filters other than ``search`` to ``base``."""
     archived = params.get("archived") == "true"
     query = base.where(PLATE_PAGES.c.is_archived == int(archived))
@@ -229,13 +266,18 @@ def list_query(base: Select[Any], params: Mapping[str, str], user_id: int) -> Se
 
 
 def list_pages(
-    conn: Connection, store: Store, scope_id: int, user_id: int, params: Mapping[str, str]
+    conn: Connection,
+    store: Store,
+    who: tuple[int, int],
+    params: Mapping[str, str],
+    search: Prepared | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the ``pages`` of ``GET /api/pages`` for these query parameters."""
-    base = list_query(page_select(user_id).where(PAGES.c.scope_id == scope_id), params, user_id)
+    """Return the ``pages`` of ``GET /api/pages`` for these parameters, as (scope, user) ``who``."""
+    scope_id, user_id = who
     if "search" in params:
-        rows = search_pages(conn, store, base, params["search"])
+        rows = search_pages(conn, store, who, params, search)
         return [page_json(r, preview=True) for r in rows]
+    base = list_query(page_select(user_id).where(PAGES.c.scope_id == scope_id), params, user_id)
     if params.get("archived") != "true":
         base = sidebar_order(base)
     return [page_json(r) for r in conn.execute(base)]
@@ -244,10 +286,45 @@ def list_pages(
 # --- one page -------------------------------------------------------------------------------
 
 
-def find_page(conn: Connection, scope_id: int, user_id: int, public_id: str) -> Any:
-    """Return the page row with this id in the scope, or raise a 404."""
-    query = page_select(user_id).where(PAGES.c.scope_id == scope_id, PAGES.c.public_id == public_id)
-    row = conn.execute(query).first()
+@dataclass(frozen=True)
+class Prepared:
+    """A statement compiled once for a database, run on the driver with its parameters.
+
+    ``GET /api/pages/:id`` is the hottest route: skipping SQLAlchemy's per-call statement
+    building and cache-key work is most of what separates it from a bare endpoint.
+    """
+
+    sql: str
+    positions: tuple[str, ...] | None
+    defaults: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, statement: Select[Any], dialect: Dialect) -> Prepared:
+        """Compile ``statement`` for ``dialect``, keeping its literal values as defaults."""
+        compiled = statement.compile(dialect=dialect)
+        positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+        return cls(str(compiled), positions, dict(compiled.params))
+
+    def run(self, conn: Connection, **values: Any) -> CursorResult[Any]:
+        """Execute with named values (ordered for drivers with positional parameters)."""
+        merged = {**self.defaults, **values}
+        if self.positions is None:
+            return conn.exec_driver_sql(self.sql, merged)
+        return conn.exec_driver_sql(self.sql, tuple(merged[name] for name in self.positions))
+
+
+def by_id_statement() -> Select[Any]:
+    """Return the select of one page by public id, scope and viewing user (bound later)."""
+    return page_select(bindparam("user_id")).where(
+        PAGES.c.scope_id == bindparam("scope_id"), PAGES.c.public_id == bindparam("public_id")
+    )
+
+
+def find_page(
+    conn: Connection, query: Prepared, scope_id: int, user_id: int, public_id: str
+) -> Any:
+    """Return the page row with this id in the scope (``query``: ``by_id_statement``), or 404."""
+    row = query.run(conn, user_id=user_id, scope_id=scope_id, public_id=public_id).first()
     if row is None:
         raise PlateError(404, f"page {public_id!r} not found")
     return row

@@ -1,0 +1,169 @@
+"""Measure the Plate pages tool of ``pagesync serve`` (/api/pages) beside a bare endpoint.
+
+It stores 100,000 Plate pages (ten-page groups: one top page, nine children; each text names
+three words of a 2,000-word vocabulary, so a one-word search matches about 150 pages) in a fresh
+SQLite file, then starts the bare Starlette + SQLite endpoint of ``serve.py`` and ``pagesync
+serve`` side by side, one uvicorn worker each, and prints:
+
+- requests/second: bare ``GET /row/{id}`` vs ``GET /api/pages/{id}`` (32 connections);
+- latency p50/p99 of ``GET /api/pages?search=<word>`` over 100,000 pages (8 connections).
+
+``serve.py`` calls ``measure_plate``; it also runs alone:
+``.venv/bin/python benchmarks/serve_plate.py [--pages 100000] [--seconds 10]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import serve  # noqa: E402  (the shared load generator and process helpers)
+
+VOCABULARY = 2000
+START = 1_754_092_800_000
+
+
+def word(number: int) -> str:
+    """Return the vocabulary word ``number`` (``kbabe``...): letters only, unique below 4,900."""
+    consonants, vowels = "bdfgklmnprstvz", "aeiou"
+    return "k" + "".join(
+        (
+            consonants[number % 14],
+            vowels[number // 14 % 5],
+            consonants[number // 70 % 14],
+            vowels[number // 980 % 5],
+        )
+    )
+
+
+def public_id(number: int) -> str:
+    """Return the UUID-shaped public id of page ``number``."""
+    return f"00000000-0000-4000-8000-{number:012d}"
+
+
+def _rows(first: int, last: int, scope: int, user: int, rng: random.Random) -> list[Any]:
+    rows = []
+    for number in range(first, last):
+        words = " ".join(word(rng.randrange(VOCABULARY)) for _ in range(3))
+        text = f"Page {number} is about {words}."
+        rich = json.dumps([{"type": "p", "children": [{"text": text}]}])
+        top = (number - 1) // 10 * 10 + 1
+        rows.append(
+            {
+                "id": number,
+                "public_id": public_id(number),
+                "scope_id": scope,
+                "parent_id": None if number == top else top,
+                "position": (number - top),
+                "title": f"Page {number}",
+                "body": rich,
+                "body_text": text,
+                "creator_id": user,
+                "updater_id": user,
+                "created_at": START + number,
+                "updated_at": START + number,
+            }
+        )
+    return rows
+
+
+def seed_plate(db: Path, pages: int) -> dict[str, str]:
+    """Create a Plate workspace with ``pages`` pages; return its token."""
+    from pagesync.server.dialect import TokenRequest
+    from pagesync.server.plate import PLATE_PAGES
+    from pagesync.server.store import PAGES, open_store
+
+    store = open_store(str(db))
+    dialect = next(d for d in store.dialects if d.name == "plate")
+    auth = dialect.issue_token(store, TokenRequest(role="admin"))
+    scope, user = int(auth["workspace_id"]), int(auth["user_id"])
+    rng = random.Random(5)
+    with store.engine.begin() as conn:
+        for first in range(1, pages + 1, 10_000):
+            last = min(first + 10_000, pages + 1)
+            conn.execute(PAGES.insert(), _rows(first, last, scope, user, rng))
+            conn.execute(PLATE_PAGES.insert(), [{"page_id": i} for i in range(first, last)])
+    store.close()
+    return auth
+
+
+def measure_plate(pages: int, seconds: int, generator: str = "auto") -> None:
+    """Seed, start the bare app and pagesync, print the Plate figures."""
+    folder = Path(tempfile.mkdtemp(prefix="pagesync-bench-plate-"))
+    db = folder / "bench.sqlite"
+    began = time.perf_counter()
+    auth = seed_plate(db, pages)
+    print(f"plate: stored {pages:,} pages in {time.perf_counter() - began:.1f} s")
+    bare_port, serve_port = serve.free_port(), serve.free_port()
+    bare = serve.start(
+        [sys.executable, serve.HERE.as_posix(), "bare", str(db), str(bare_port)], bare_port
+    )
+    pagesync = str(Path(sys.executable).with_name("pagesync"))
+    server = serve.start(
+        [pagesync, "serve", "--db", str(db), "--port", str(serve_port)], serve_port
+    )
+    tool = serve.ensure_wrk() if generator == "auto" else None
+    try:
+        _report_plate(tool, bare_port, serve_port, pages, auth, seconds, server.pid)
+    finally:
+        for process in (bare, server):
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _report_plate(
+    tool: str | None,
+    bare_port: int,
+    serve_port: int,
+    pages: int,
+    auth: dict[str, str],
+    seconds: int,
+    pid: int,
+) -> None:
+    rng = random.Random(17)
+    ids = [rng.randint(1, pages) for _ in range(200)]
+    base = f"http://127.0.0.1:{serve_port}/api/pages"
+    headers = {"Authorization": f"Bearer {auth['token']}"}
+    bare_urls = [f"http://127.0.0.1:{bare_port}/row/{i}" for i in ids]
+    page_urls = [f"{base}/{public_id(i)}" for i in ids]
+    search_urls = [f"{base}?search={word(rng.randrange(VOCABULARY))}" for _ in range(200)]
+    serve.load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
+    bare = serve.load(tool, bare_urls, {}, 32, seconds)
+    single = serve.load(tool, page_urls, headers, 32, seconds)
+    search = serve.load(tool, search_urls, headers, 8, seconds)
+    share = single["rps"] / bare["rps"] * 100
+    rows = [
+        ("bare Starlette + SQLite GET /row/{id}", bare, ""),
+        ("pagesync GET /api/pages/{id}", single, f"{share:.0f}% of bare; target >= 70%"),
+        (f"pagesync GET /api/pages?search=<word> ({pages:,} pages)", search, "p99 < 50 ms"),
+    ]
+    for name, figures, note in rows:
+        print(
+            f"{name:<66} {figures['rps']:7.0f} req/s  p50 {figures['p50']:5.1f} ms  "
+            f"p99 {figures['p99']:5.1f} ms  non-2xx {figures['errors']:.0f}  {note}"
+        )
+    print(f"pagesync serve RSS after the Plate runs: {serve.rss_mb(pid):.0f} MB")
+
+
+def main() -> None:
+    """Run the Plate figures alone."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--generator", choices=("auto", "httpx"), default="auto")
+    args = parser.parse_args()
+    measure_plate(args.pages, args.seconds, args.generator)
+
+
+if __name__ == "__main__":
+    main()
