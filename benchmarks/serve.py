@@ -418,6 +418,9 @@ def main() -> None:
     args = parser.parse_args()
     measure(args.pages, args.seconds, args.generator)
     measure_raven(args.pages, args.seconds, args.generator)
+    from serve_plate import measure_plate  # the Plate pages tool's figures, in its own module
+
+    measure_plate(args.pages, args.seconds, args.generator)
 
 
 if __name__ == "__main__":
