@@ -190,3 +190,28 @@ def test_once_the_server_asks_to_wait_every_request_waits(flaky: Flaky, sleeps: 
     run(flaky, sleeps, action)
     assert sleeps.delays == [30.0, 20.0]
     assert flaky.script.hits == {"/a": 2, "/b": 1}
+
+
+@pytest.mark.parametrize("dialect", ["productive", "raven", "plate"])
+def test_a_server_speaking_another_api_gives_a_typed_error(flaky: Flaky, dialect: str) -> None:
+    from pagesync.config import Config
+    from pagesync.remote import open_remote
+
+    scope = {"productive": {"organization": "1"}, "raven": {"workspace": "w", "space": "s"},
+             "plate": {}}[dialect]
+
+    async def go() -> None:
+        async with open_remote(Config(dialect, flaky.url, scope), "t") as remote:
+            await remote.list_pages()
+
+    with pytest.raises(RemoteError):
+        asyncio.run(go())
+
+
+def test_require_page_refuses_what_is_not_a_page() -> None:
+    from pagesync.remote.base import require_page
+
+    assert require_page({"id": "1"}) == {"id": "1"}
+    for odd in ("page_1", {"title": "no id"}, None, {"id": ""}):
+        with pytest.raises(RemoteError, match="not a page"):
+            require_page(odd)

@@ -178,6 +178,14 @@ class Remote(abc.ABC):
         await self.aclose()
 
 
+def require_page(item: object, page_id: str | None = None) -> Mapping[str, Any]:
+    """Return ``item`` if it looks like a page object (a mapping with an id), else raise."""
+    if not isinstance(item, Mapping) or item.get("id") in (None, ""):
+        raise RemoteError(f"the server sent something that is not a page: {str(item)[:80]!r}",
+                          page_id=page_id)
+    return item
+
+
 def link_page_id(href: str, base_url: str, pages_path: str) -> str | None:
     """Return the id in a link ``<base_url><pages_path>/<id>`` (or its path alone), else None."""
     parts = urlsplit(href)

@@ -16,7 +16,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import RemoteError
-from .base import GONE_STATUSES, Capabilities, PageDraft, Remote, RemotePage, Upload, link_page_id
+from .base import (
+    GONE_STATUSES,
+    Capabilities,
+    PageDraft,
+    Remote,
+    RemotePage,
+    Upload,
+    link_page_id,
+    require_page,
+)
 from .http import HttpClient, json_of
 
 # Page flags kept in front-matter and sent back on update.
@@ -94,7 +103,8 @@ class PlateRemote(Remote):
         await self.http.aclose()
 
     @staticmethod
-    def _page(item: Mapping[str, Any]) -> RemotePage:
+    def _page(item: object) -> RemotePage:
+        item = require_page(item)
         return RemotePage(
             id=str(item["id"]),
             title=str(item.get("title") or ""),

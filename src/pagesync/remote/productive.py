@@ -18,7 +18,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RemoteError
-from .base import GONE_STATUSES, Capabilities, PageDraft, Remote, RemotePage, link_page_id
+from .base import (
+    GONE_STATUSES,
+    Capabilities,
+    PageDraft,
+    Remote,
+    RemotePage,
+    link_page_id,
+    require_page,
+)
 from .http import HttpClient, json_of
 
 API_PREFIX = "/api/v2"
@@ -101,7 +109,8 @@ class ProductiveRemote(Remote):
         """Close the connections."""
         await self.http.aclose()
 
-    def _page(self, resource: Mapping[str, Any]) -> RemotePage:
+    def _page(self, resource: object) -> RemotePage:
+        resource = require_page(resource)
         attributes = resource.get("attributes") or {}
         page_id = str(resource["id"])
         self._roots[page_id] = _optional_id(attributes.get("root_page_id")) or page_id

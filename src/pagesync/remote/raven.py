@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RemoteError
-from .base import GONE_STATUSES, Capabilities, PageDraft, Remote, RemotePage, link_page_id
+from .base import (
+    GONE_STATUSES,
+    Capabilities,
+    PageDraft,
+    Remote,
+    RemotePage,
+    link_page_id,
+    require_page,
+)
 from .http import HttpClient, json_of
 
 API_PREFIX = "/v1"
@@ -56,7 +64,8 @@ class RavenRemote(Remote):
         await self.http.aclose()
 
     @staticmethod
-    def _page(item: Mapping[str, Any], body: dict[str, Any] | None = None) -> RemotePage:
+    def _page(item: object, body: dict[str, Any] | None = None) -> RemotePage:
+        item = require_page(item)
         content = item.get("content")
         return RemotePage(
             id=str(item["id"]),
