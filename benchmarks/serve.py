@@ -384,6 +384,7 @@ def _report_raven(
     numbers = sorted({rng.randint(1, last) for _ in range(100)} | {1, last})
     list_urls = [f"{base}/pages?{scope}&limit=20&page={n}" for n in numbers]
     load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
+    load(tool, list_urls[:5], headers, 1, 1)  # and the list index (read once per space)
     bare = load(tool, bare_urls, {}, 32, seconds)
     single = load(tool, page_urls, headers, 32, seconds)
     listed = load(tool, list_urls, headers, 8, seconds)

@@ -9,9 +9,10 @@ bound parameters are sent, never text built from input.
 answers page N with ``meta.total``: in SQL a count and an OFFSET over every live page, which
 costs milliseconds per request on a 100,000-page space. The ids, in creation order, are read once
 (one index-only query) into a compact array; a result page is then a slice, and ``total`` its
-length. Every write through this app drops the cache, and an entry lives at most ``ttl``
-seconds, so pages written by another process (a second server on the same database) show within
-that time.
+length. Every write through this app drops the cache. On SQLite an entry is also dropped as soon
+as any other connection commits (``PRAGMA data_version``); on PostgreSQL it lives at most
+``ttl`` seconds, so pages written by another process (a second server on the same database)
+show within that time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select, text
 
 from .store import PAGES, Store
 
@@ -95,19 +96,29 @@ class ListIndex:
             "space": RawQuery(_SPACE_IDS.order_by(PAGES.c.id), store),
             "parent": RawQuery(_PARENT_IDS.order_by(PAGES.c.id), store),
         }
-        self._entries: dict[tuple[str, int], tuple[float, array[int]]] = {}
+        self._entries: dict[tuple[str, int], tuple[float, int, array[int]]] = {}
+        # SQLite counts commits made by other connections: an exact, nearly free freshness
+        # check, read on the same kept connection as the ids. PostgreSQL has none: ttl only.
+        self._version = None
+        if store.backend == "sqlite":
+            self._version = RawQuery(
+                select(literal_column("data_version")).select_from(text("pragma_data_version()")),
+                store,
+            )
 
     def ids(self, space_id: int, parent_id: int | None) -> array[int]:
         """Return the live page ids under the parent (or in the space), oldest first."""
         key = ("space", space_id) if parent_id is None else ("parent", parent_id)
         now = self.clock()
+        version = self._version.rows()[0][0] if self._version is not None else 0
         hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if hit is not None and hit[0] > now and hit[1] == version:
+            return hit[2]
         found = array("q", [row[0] for row in self._queries[key[0]].rows(key=key[1])])
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = (now + self.ttl, found)
+        ttl = self.ttl if self._version is None else 3600.0
+        self._entries[key] = (now + ttl, version, found)
         return found
 
     def forget(self) -> None:
