@@ -135,9 +135,11 @@ def test_code_block_params_split_into_language_and_info() -> None:
     canonical["content"][0]["attrs"] = {"language": "ruby", "info": "python title=x.py"}
     edited = from_canonical(canonical, "prosemirror-basic")
     assert edited["content"][0]["attrs"] == {"params": "ruby"}
+    for params in ("", None, " py", "py"):
+        source = doc({"type": "code_block", "attrs": {"params": params}})
+        assert from_canonical(to_canonical(source), "prosemirror-basic") == source
     empty = doc({"type": "code_block", "attrs": {"params": ""}})
     assert to_canonical(empty)["content"][0]["attrs"] == {"language": None}
-    assert from_canonical(to_canonical(empty), "prosemirror-basic") == empty
 
 
 def test_tiptap_default_attrs_are_not_written_to_snake_case() -> None:

@@ -92,7 +92,7 @@ def _language_to_params(attrs: Json) -> Json:
     out = {k: v for k, v in attrs.items() if k not in ("language", "info")}
     language, info = attrs.get("language"), attrs.get("info")
     kept = info.split(maxsplit=1) if isinstance(info, str) else []
-    if info is not None and (kept[0] if kept else None) == language:
+    if "info" in attrs and (kept[0] if kept else None) == language:
         out["params"] = info  # still the same language: the rest of the info string holds
     elif "language" in attrs or "info" in attrs:
         out["params"] = language or ""
