@@ -11,7 +11,7 @@ from flaky_server import LiveApi, start_api
 
 from pagesync.config import Config
 from pagesync.remote import PageDraft, open_remote
-from pagesync.remote.plate import PlateRemote, parse_value, plain_text
+from pagesync.remote.plate import PlateRemote, api_base, parse_value, plain_text
 
 
 @pytest.fixture
@@ -99,3 +99,8 @@ def test_odd_content_rich_values_read_sensibly() -> None:
     assert parse_value("not json") == [{"type": "p", "children": [{"text": "not json"}]}]
     assert plain_text([{"type": "p", "children": [{"type": "a", "children": [{"text": "l"}]},
                                                   {"text": "!"}]}]) == "l!"
+
+
+def test_the_server_root_is_found_whatever_prefix_was_configured() -> None:
+    for url in ("http://h:1", "http://h:1/", "http://h:1/api", "http://h:1/api/pages/"):
+        assert api_base(url) == "http://h:1"

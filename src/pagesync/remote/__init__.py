@@ -16,6 +16,7 @@ from ..config import Config
 from .base import Capabilities, PageDraft, Remote, RemotePage, Upload
 from .http import HttpClient, RetryPolicy
 from .plate import PlateRemote, plate_headers
+from .plate import api_base as plate_base
 from .productive import ProductiveRemote, productive_headers
 from .productive import api_base as productive_base
 from .raven import RavenRemote, raven_headers
@@ -58,7 +59,7 @@ def _raven(config: Config, token: str, retry: RetryPolicy | None,
 
 def _plate(config: Config, token: str, retry: RetryPolicy | None,
            transport: httpx.AsyncBaseTransport | None) -> Remote:
-    http = _http(config, config.url, plate_headers(token), retry, transport)
+    http = _http(config, plate_base(config.url), plate_headers(token), retry, transport)
     return PlateRemote(http, entity_type=config.scope.get("entity_type"),
                        entity_id=config.scope.get("entity_id"))
 

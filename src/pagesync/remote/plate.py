@@ -52,6 +52,15 @@ def whole(position: float) -> float | int:
     return int(position) if float(position).is_integer() else position
 
 
+def api_base(url: str) -> str:
+    """Return the server root for a configured URL (the paths carry ``/api/pages`` already)."""
+    url = url.rstrip("/")
+    for suffix in ("/api/pages", "/api"):
+        if url.endswith(suffix):
+            return url[: -len(suffix)]
+    return url
+
+
 def plate_headers(token: str) -> dict[str, str]:
     """Return the headers every request to the pages tool sends."""
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
