@@ -43,6 +43,9 @@ def inline_from_tokens(
     tokens: list[Token], source: str, env: dict[str, Any], in_heading: bool = False
 ) -> list[Node]:
     """Return the inline nodes of one inline token's children."""
+    if len(tokens) == 1 and tokens[0].type == "text":
+        text = tokens[0].content
+        return [{"type": "text", "text": text}] if text else []
     state = _Inline(tokens, source, env)
     index = 0
     while index < len(tokens):

@@ -67,10 +67,10 @@ REMOVED: Any = _Removed()
 
 def _attrs_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """Read a ``{key=value}`` line that sets attrs on the block right below it."""
-    if state.is_code_block(start) or start + 1 >= end or state.isEmpty(start + 1):
-        return False
     begin = state.bMarks[start] + state.tShift[start]
     if state.src[begin : begin + 1] != "{":
+        return False
+    if state.is_code_block(start) or start + 1 >= end or state.isEmpty(start + 1):
         return False
     attrs = parse_attrs_line(state.src[begin : state.eMarks[start]])
     if attrs is None:
