@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .plate_classic import (
+    classic_to_plate,
+    is_action_item,
+    is_classic,
+    read_action_items,
+    read_classic_list,
+)
 from .plate_inline import TRANSIENT_LEAF_KEYS, inline_from_plate, inline_to_plate
 from .plate_lists import (
     LIST_TYPES,
@@ -217,6 +224,11 @@ def blocks_to_plate(nodes: list[Json], ctx: Ctx) -> list[Json]:
     previous: str | None = None
     for node in nodes:
         kind = node.get("type")
+        classic = _classic(node, ctx, previous)
+        if classic is not None:
+            out.extend(classic)
+            previous = f"classic {kind}"
+            continue
         if kind in LIST_TYPES:
             style = list_style(node)
             out.extend(list_to_plate(node, ctx, style == previous, _BLOCKS))
@@ -228,6 +240,15 @@ def blocks_to_plate(nodes: list[Json], ctx: Ctx) -> list[Json]:
         else:
             out.append(_block_to_plate(node, ctx))
     return out
+
+
+def _classic(node: Json, ctx: Ctx, previous: str | None) -> list[Json] | None:
+    """Write a list read from a classic Plate list in that shape, where the shape can hold it."""
+    if node.get("type") not in LIST_TYPES or ctx.indent or not is_classic(node):
+        return None
+    if node["type"] == "taskList" and previous == "classic taskList":
+        return None  # two runs of action items would read back as one
+    return classic_to_plate(node, _BLOCKS)
 
 
 # ------------------------------------------------------------------ Plate -> canonical
@@ -413,6 +434,11 @@ def _read_cell(cell: Any) -> Json:
     return node
 
 
+def _read_classic(element: Json, ctx: Ctx) -> Json:
+    """Read a classic ``ul`` / ``ol`` list (opaque when its items are not the classic shape)."""
+    return read_classic_list(element, _BLOCKS) or _opaque(element, ctx)
+
+
 def _opaque(element: Json, ctx: Ctx) -> Json:
     """Keep an element pagesync does not know verbatim in a ``plateElement`` node."""
     return {"type": "plateElement", "attrs": {"element": element}}
@@ -428,6 +454,8 @@ _READERS: dict[str, Callable[[Json, Ctx], Json]] = {
     "img": _read_image,
     "equation": _read_void("mathBlock", {"text": "texExpression"}),
     "table": _read_table,
+    "ul": _read_classic,
+    "ol": _read_classic,
 }
 
 
@@ -461,6 +489,10 @@ def read_blocks(elements: list[Any], ctx: Ctx, lo: int = 0, hi: int | None = Non
     while i < hi:
         if is_item(elements[i], ctx.depth):
             node, i = read_list(elements, i, hi, ctx.depth, _BLOCKS)
+            out.append(node)
+            continue
+        if is_action_item(elements[i]):
+            node, i = read_action_items(elements, i, hi, _BLOCKS)
             out.append(node)
             continue
         node_or_none = read_block(elements[i], ctx)
