@@ -1,7 +1,8 @@
 """Convert between the canonical document and a Plate / Slate value (``content_rich``).
 
 The mapping is reference/conversion.md section 3.7: blocks in ``plate_blocks`` (code lines,
-images, tables, callouts, equations, footnotes), indent lists in ``plate_lists``, inline content
+images, tables, callouts, equations, footnotes), indent lists in ``plate_lists`` (classic
+``ul``/``ol``/``action_item`` lists in ``plate_classic``), inline content
 in ``plate_inline`` (marks as leaf keys, ``a`` links, mentions, hard breaks as ``"\\n"``) and
 what has no slot on the other side in ``plate_props``.
 

@@ -1,7 +1,8 @@
 """Convert block nodes between the canonical document and Plate elements.
 
 One writer per canonical block type (``_WRITERS``) and one reader per Plate element type
-(``_READERS``); lists are flattened and rebuilt by ``plate_lists``.
+(``_READERS``); indent lists are flattened and rebuilt by ``plate_lists``, classic lists by
+``plate_classic``.
 """
 
 from __future__ import annotations
