@@ -275,9 +275,17 @@ def _report(
         for p in sorted({i % PROJECTS + 1 for i in ids})
     ]
     load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
-    bare = load(tool, bare_urls, {}, 32, seconds)
-    single = load(tool, page_urls, headers, 32, seconds)
-    listed = load(tool, list_urls, headers, 8, seconds)
+    # Both servers get the same request headers, alternately, twice; each keeps its best run
+    # (the machine may be shared: alternating spreads other jobs' load over both).
+    bares, singles = [], []
+    for _ in range(2):
+        bares.append(load(tool, bare_urls, headers, 32, seconds))
+        singles.append(load(tool, page_urls, headers, 32, seconds))
+    bare = max(bares, key=lambda run: run["rps"])
+    single = max(singles, key=lambda run: run["rps"])
+    listed = min(
+        (load(tool, list_urls, headers, 8, seconds) for _ in range(2)), key=lambda run: run["p99"]
+    )
     share = single["rps"] / bare["rps"] * 100
     rows = [
         ("bare Starlette + SQLite GET /row/{id}", bare, ""),
@@ -384,7 +392,7 @@ def _report_raven(
     numbers = sorted({rng.randint(1, last) for _ in range(100)} | {1, last})
     list_urls = [f"{base}/pages?{scope}&limit=20&page={n}" for n in numbers]
     load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
-    load(tool, list_urls[:5], headers, 1, 1)  # and the list index (read once per space)
+    load(tool, list_urls[:5], headers, 2, 1)  # and the list index (read once per space)
     bare = load(tool, bare_urls, {}, 32, seconds)
     single = load(tool, page_urls, headers, 32, seconds)
     listed = load(tool, list_urls, headers, 8, seconds)
