@@ -393,9 +393,16 @@ def _report_raven(
     list_urls = [f"{base}/pages?{scope}&limit=20&page={n}" for n in numbers]
     load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
     load(tool, list_urls[:5], headers, 2, 1)  # and the list index (read once per space)
-    bare = load(tool, bare_urls, {}, 32, seconds)
-    single = load(tool, page_urls, headers, 32, seconds)
-    listed = load(tool, list_urls, headers, 8, seconds)
+    # As for Productive: alternate the two servers twice, keep each one's best run.
+    bares, singles = [], []
+    for _ in range(2):
+        bares.append(load(tool, bare_urls, headers, 32, seconds))
+        singles.append(load(tool, page_urls, headers, 32, seconds))
+    bare = max(bares, key=lambda run: run["rps"])
+    single = max(singles, key=lambda run: run["rps"])
+    listed = min(
+        (load(tool, list_urls, headers, 8, seconds) for _ in range(2)), key=lambda run: run["p99"]
+    )
     share = single["rps"] / bare["rps"] * 100
     rows = [
         ("bare Starlette + SQLite GET /row/{id}", bare, ""),
