@@ -98,7 +98,8 @@ def get_parser() -> MarkdownIt:
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False)
     md.use(gfm_autolink_plugin)
     md.use(container_plugin, name="callout", validate=_callout_validate)
-    md.block.ruler.before("table", ATTRS_TOKEN, _attrs_rule)
+    # The line may end a paragraph, so a block with attrs can follow text in a tight list item.
+    md.block.ruler.before("table", ATTRS_TOKEN, _attrs_rule, {"alt": ["paragraph"]})
     md.add_render_rule(ATTRS_TOKEN, _render_nothing)
     return md
 

@@ -165,12 +165,18 @@ def _paragraph(node: Node, ctx: _Context) -> str | None:
     if not content:
         return "&nbsp;"
     text = _finish_inline(render_inline(content, ctx.refs))
-    first = text.split("\n", 1)[0]
-    if first.startswith("{") and parse_attrs_line(first) is not None:
-        text = "\\" + text
+    if "{" in text:
+        text = "\n".join(_escape_attrs_like(line) for line in text.split("\n"))
     if text.startswith("<") and _opens_html_block(text):
         return None
     return text
+
+
+def _escape_attrs_like(line: str) -> str:
+    """Escape a line of text that would read as an attribute line."""
+    if line.startswith("{") and parse_attrs_line(line) is not None:
+        return "\\" + line
+    return line
 
 
 def _opens_html_block(text: str) -> bool:
