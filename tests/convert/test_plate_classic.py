@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from pagesync.convert import markdown_to_plate, plate_to_markdown
 from pagesync.convert.plate import canonical_to_plate, plate_to_canonical
 
@@ -84,11 +82,6 @@ def test_flat_classic_list_survives_markdown() -> None:
     assert markdown_to_plate(markdown) == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to_markdown writes a nested list's attrs line right after a tight item's text, "
-    "which reads back as part of that text (Markdown side)",
-)
 def test_nested_classic_list_survives_markdown() -> None:
     value = [{"type": "ul", "children": [li("one", {"type": "ul", "children": [li("a")]})]}]
     assert markdown_to_plate(plate_to_markdown(value)) == value
