@@ -28,6 +28,12 @@ def test_attrs_line_applies_only_at_block_start_above_a_block() -> None:
     assert "pagesync_attrs" not in [t.type for t in inside]
     alone = get_parser().parse('{id="x"}\n\npara\n')
     assert "pagesync_attrs" not in [t.type for t in alone]
+    ending = get_parser().parse('- item\n  {id="x"}\n  - nested\n')
+    assert [t.type for t in ending][4:7] == [
+        "paragraph_close",
+        "pagesync_attrs",
+        "bullet_list_open",
+    ]
 
 
 def test_the_parser_is_built_once_with_gfm_and_the_extensions() -> None:
