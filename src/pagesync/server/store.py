@@ -134,9 +134,10 @@ PAGES = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("deleted_at", BigInteger),
-    # The list endpoints filter by scope (+ collection or parent) and sort by time or position.
-    Index("ix_pages_scope_updated", "scope_id", "updated_at"),
-    Index("ix_pages_scope_collection_updated", "scope_id", "collection", "updated_at"),
+    # The list endpoints filter live pages by scope (+ collection or parent) and sort by time or
+    # position; with deleted_at inside, a filtered count never leaves the index (core-0003).
+    Index("ix_pages_scope_live_updated", "scope_id", "deleted_at", "updated_at"),
+    Index("ix_pages_scope_collection_live", "scope_id", "collection", "deleted_at", "updated_at"),
     Index("ix_pages_parent_position", "parent_id", "position"),
     Index("ix_pages_root", "root_id"),
 )
@@ -178,11 +179,29 @@ def _add_search(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+_LIVE_INDEXES = (
+    "DROP INDEX IF EXISTS ix_pages_scope_updated",
+    "DROP INDEX IF EXISTS ix_pages_scope_collection_updated",
+    "CREATE INDEX IF NOT EXISTS ix_pages_scope_live_updated ON pages (scope_id, deleted_at, "
+    "updated_at)",
+    "CREATE INDEX IF NOT EXISTS ix_pages_scope_collection_live ON pages (scope_id, collection, "
+    "deleted_at, updated_at)",
+)
+
+
+def _index_live_pages(conn: Connection) -> None:
+    # Without deleted_at in these indexes, SQLite's planner preferred any (scope_id, deleted_at)
+    # index for a project's count and read the whole organization: 50 ms at 100,000 pages.
+    for statement in _LIVE_INDEXES:
+        conn.execute(text(statement))
+
+
 CORE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "core-0001", create_tables(METADATA, "scopes", "users", "tokens", "pages", "page_versions")
     ),
     Migration("core-0002", _add_search),
+    Migration("core-0003", _index_live_pages),
 )
 
 
