@@ -82,9 +82,8 @@ class RavenApi:
             "parent": RawQuery(pages.ITEMS_UNDER_PARENT, store),
         }
 
-    def authenticate(self, request: Request, permission: str) -> Principal:
-        """Return the caller's principal, or raise the documented 401/403."""
-        secret = _bearer(request)
+    def authenticate(self, secret: str | None, permission: str) -> Principal:
+        """Return the principal of the presented key, or raise the documented 401/403."""
         principal = self.tokens.lookup(self.store, DIALECT, secret) if secret else None
         if principal is None:
             raise unauthorized()
@@ -129,9 +128,10 @@ class RavenApi:
         await response(scope, receive, send)
 
     @staticmethod
-    def client_key(request: Request) -> str:
+    def client_key(request: Request, secret: str | None = None) -> str:
         """Return whose budget a request spends: its API key, else its address."""
-        secret = _bearer(request)
+        if secret is None:
+            secret = _bearer(request)
         if secret:
             return "key:" + secret
         return "ip:" + (request.client.host if request.client else "")
@@ -145,13 +145,14 @@ class RavenApi:
         """
 
         async def run(request: Request) -> Response:
-            verdict = self.limiter.hit(self.client_key(request))
+            secret = _bearer(request)
+            verdict = self.limiter.hit(self.client_key(request, secret))
             try:
                 if not verdict.allowed:
                     raise rate_limited(verdict)
                 principal = None
                 if permission is not None:
-                    principal = self.authenticate(request, permission)
+                    principal = self.authenticate(secret, permission)
                 response = await handler(request, principal)
             except ApiError as error:
                 response = json_response(error.body(), error.status, error.headers)

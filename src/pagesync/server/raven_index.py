@@ -57,11 +57,12 @@ class RawQuery:
         if connection is None:
             connection = self._readers[thread] = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
+            raw: Any = connection.dbapi_connection  # the driver's own: no pool proxy here
+            cursor = raw.cursor()
             cursor.execute(compiled.string, args)
             found = list(cursor.fetchall())
             cursor.close()
-            connection.rollback()  # end the read: PostgreSQL would otherwise keep it open
+            raw.rollback()  # end the read: PostgreSQL would otherwise keep it open
         except Exception:
             del self._readers[thread]
             connection.invalidate()

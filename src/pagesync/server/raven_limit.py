@@ -40,7 +40,14 @@ class Verdict:
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """Return the same headers as raw ASGI pairs (lower-case names, latin-1 bytes)."""
-        return [(k.lower().encode(), v.encode()) for k, v in self.headers().items()]
+        pairs = [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset),
+        ]
+        if not self.allowed:
+            pairs.append((b"retry-after", b"%d" % self.retry_after))
+        return pairs
 
 
 class RateLimiter:
