@@ -96,6 +96,68 @@ def seed_plate(db: Path, pages: int) -> dict[str, str]:
     return auth
 
 
+async def _call(app: Any, path: str, query: str, headers: list[tuple[bytes, bytes]]) -> int:
+    """Send one GET through an ASGI app in-process; return the status."""
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1),
+    }
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+def in_process(db: Path, auth: dict[str, str], pages: int) -> None:
+    """Print the time inside each app per request (no HTTP, no load generator): best of 10."""
+    import asyncio
+
+    from pagesync.server.app import create_app
+    from pagesync.server.store import open_store
+
+    store = open_store(str(db))
+    plate, bare = create_app(store), serve.bare_app(str(db))
+    token = [(b"authorization", f"Bearer {auth['token']}".encode())]
+    rng = random.Random(23)
+    ids = [rng.randint(1, pages) for _ in range(200)]
+    words = [word(rng.randrange(VOCABULARY)) for _ in range(50)]
+    runs = {
+        "bare GET /row/{id}": [(bare, f"/row/{i}", "", []) for i in ids],
+        "GET /api/pages/{id}": [(plate, f"/api/pages/{public_id(i)}", "", token) for i in ids],
+        "GET /api/pages?search=<word>": [
+            (plate, "/api/pages", f"search={w}", token) for w in words
+        ],
+    }
+
+    async def batch(calls: list[Any]) -> float:
+        began = time.perf_counter()
+        for call in calls:
+            assert await _call(*call) == 200
+        return (time.perf_counter() - began) / len(calls)
+
+    for name, calls in runs.items():
+        best = min(asyncio.run(batch(calls)) for _ in range(10))
+        print(f"in-process {name:<34} {best * 1e6:8.0f} us per request")
+    store.close()
+
+
 def measure_plate(pages: int, seconds: int, generator: str = "auto") -> None:
     """Seed, start the bare app and pagesync, print the Plate figures."""
     folder = Path(tempfile.mkdtemp(prefix="pagesync-bench-plate-"))
@@ -103,6 +165,7 @@ def measure_plate(pages: int, seconds: int, generator: str = "auto") -> None:
     began = time.perf_counter()
     auth = seed_plate(db, pages)
     print(f"plate: stored {pages:,} pages in {time.perf_counter() - began:.1f} s")
+    in_process(db, auth, pages)
     bare_port, serve_port = serve.free_port(), serve.free_port()
     bare = serve.start(
         [sys.executable, serve.HERE.as_posix(), "bare", str(db), str(bare_port)], bare_port

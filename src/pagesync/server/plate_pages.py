@@ -8,6 +8,8 @@ seed shows. Every query is SQLAlchemy Core with bound parameters.
 
 from __future__ import annotations
 
+import collections
+import functools
 import re
 import uuid
 from collections.abc import Mapping
@@ -18,7 +20,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     Connection,
-    CursorResult,
     Dialect,
     Select,
     String,
@@ -234,7 +235,7 @@ def search_pages(
         return []
     values = {"match": match_value(store.backend, words), "scope_id": who[0], "user_id": who[1]}
     if prepared is not None and set(params) == {"search"}:
-        return list(prepared.run(conn, **values))
+        return prepared.rows(conn, **values)
     return list(conn.execute(search_statement(store.backend, params), values))
 
 
@@ -305,12 +306,31 @@ class Prepared:
         positions = tuple(compiled.positiontup or ()) if compiled.positional else None
         return cls(str(compiled), positions, dict(compiled.params))
 
-    def run(self, conn: Connection, **values: Any) -> CursorResult[Any]:
-        """Execute with named values (ordered for drivers with positional parameters)."""
+    def rows(self, conn: Connection, **values: Any) -> list[Any]:
+        """Execute on the driver's own cursor; return named-tuple rows.
+
+        SQLAlchemy's result objects cost more than the query itself for one wide row, so the
+        rows come straight from the DBAPI cursor, named by its description.
+        """
         merged = {**self.defaults, **values}
-        if self.positions is None:
-            return conn.exec_driver_sql(self.sql, merged)
-        return conn.exec_driver_sql(self.sql, tuple(merged[name] for name in self.positions))
+        params: Any = merged
+        if self.positions is not None:
+            params = tuple(merged[name] for name in self.positions)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall()
+            names = tuple(column[0] for column in cursor.description)
+        finally:
+            cursor.close()
+        make = row_type(names)
+        return [make(*row) for row in found]
+
+
+@functools.lru_cache(maxsize=16)
+def row_type(names: tuple[str, ...]) -> Any:
+    """Return a named-tuple type for a cursor's column names (one per statement shape)."""
+    return collections.namedtuple("Row", names, rename=True)
 
 
 def by_id_statement() -> Select[Any]:
@@ -324,7 +344,8 @@ def find_page(
     conn: Connection, query: Prepared, scope_id: int, user_id: int, public_id: str
 ) -> Any:
     """Return the page row with this id in the scope (``query``: ``by_id_statement``), or 404."""
-    row = query.run(conn, user_id=user_id, scope_id=scope_id, public_id=public_id).first()
+    found = query.rows(conn, user_id=user_id, scope_id=scope_id, public_id=public_id)
+    row = found[0] if found else None
     if row is None:
         raise PlateError(404, f"page {public_id!r} not found")
     return row
