@@ -104,6 +104,7 @@ def test_unsafe_titles_from_issue_6() -> None:
         PageRef("7", "same title"),
         PageRef("8", "Привет мир"),
         PageRef("9", "index"),
+        PageRef("13", "Index", "3"),
         PageRef("10", "_attachments"),
         PageRef("11", ""),
         PageRef("12", "nul.txt"),
@@ -115,12 +116,13 @@ def test_unsafe_titles_from_issue_6() -> None:
     assert {pid: path for pid, path in paths.items() if pid != "4"} == {
         "1": "etc-passwd.md",
         "2": "a-b-c.md",
-        "3": "con-page.md",
+        "3": "con-page/index.md",
         "5": "rocket.md",
         "6": "same-title.md",
         "7": "same-title-2.md",
         "8": "привет-мир.md",
-        "9": "index-page.md",
+        "9": "index.md",  # a top-level index.md is the usual home page
+        "13": "con-page/index-page.md",  # inside a folder, index.md is the folder's page
         "10": "attachments.md",
         "11": "untitled.md",
         "12": "nul-txt.md",

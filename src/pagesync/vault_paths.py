@@ -9,13 +9,16 @@ The rules (docs/sync.md, DESIGN section 4):
   ``x/index.md``); losing its last child *demotes* it back.
 - A name comes from the title once (:func:`slug_for_title`): a lower-case slug that keeps
   non-Latin letters readable, never contains a path separator or ``..``, is never a reserved
-  device name (``CON``, ``NUL``, ``COM1``...) nor one of the vault's own names (``index``,
-  ``_attachments``), is at most :data:`MAX_NAME_BYTES` bytes of UTF-8 (a hash of the title is
-  appended when it had to be cut), and is unique among its siblings ignoring case. After that the
-  name stays put: :func:`layout_tree` keeps every name it is given and names only new pages.
+  device name (``CON``, ``NUL``, ``COM1``...) nor one of the vault's own names (``index``
+  inside a folder, ``_attachments``), is at most :data:`MAX_NAME_BYTES` bytes of UTF-8 (a hash
+  of the title is appended when it had to be cut), and is unique among its siblings ignoring
+  case. After that the name stays put: :func:`layout_tree` keeps every name it is given and
+  names only new pages.
 - Siblings are ordered by ``position``, then title, then id.
 - Links between pages are relative ``.md`` paths locally (:func:`relative_href`,
-  :func:`resolve_href`); :func:`map_links` rewrites every link of a document both ways.
+  :func:`resolve_href`) and page links remotely: :func:`to_remote_links` and
+  :func:`to_local_links` rewrite a document's links one way or the other (over
+  :func:`map_links`). Attachments get names by the same rules (:func:`attachment_name`).
 - :func:`safe_join` refuses any relative path that would leave the vault.
 """
 
@@ -183,7 +186,8 @@ def _name_siblings(siblings: list[PageRef], folder: str, existing: Mapping[str, 
     used = set(reserved)
     names: dict[str, str] = {}
     stayed = [p for p in siblings if p.id in existing and folder_of(existing[p.id]) == folder]
-    moved = [p for p in siblings if p.id in existing and p not in stayed]
+    stayed_ids = {page.id for page in stayed}
+    moved = [p for p in siblings if p.id in existing and p.id not in stayed_ids]
     for page in stayed + moved:
         names[page.id] = _claim(name_of(existing[page.id]), used)
     for page in siblings:
@@ -212,7 +216,10 @@ def layout_tree(pages: Iterable[PageRef], existing: Mapping[str, str] | None = N
     while queue:
         parent, folder = queue.popleft()
         siblings = groups.pop(parent, [])
-        names = _name_siblings(siblings, folder, existing, reserved_set)
+        # "index" is only taken inside a folder (by the folder's own page): a top-level
+        # index.md is an ordinary page, the usual home page of a docs folder.
+        level_reserved = reserved_set if folder else reserved_set - {INDEX_NAME}
+        names = _name_siblings(siblings, folder, existing, level_reserved)
         for page in siblings:
             has_children = page.id in groups
             paths[page.id] = page_path(folder, names[page.id], has_children)
