@@ -6,9 +6,10 @@ import pytest
 from tests.server.conftest import ProductiveSession
 
 from pagesync.server.productive import PRODUCTIVE_PAGES
+from pagesync.server.productive_pages import list_pages_statement
 from pagesync.server.productive_query import parse_list_query
 from pagesync.server.productive_wire import ApiError
-from pagesync.server.store import PAGES, USERS
+from pagesync.server.store import PAGES, USERS, Store
 
 DAY = 86_400_000
 AUG_2 = 1_754_092_800_000  # 2025-08-02T00:00:00Z
@@ -289,3 +290,15 @@ def test_the_query_parser_rejects_before_touching_the_database() -> None:
     with pytest.raises(ApiError) as info:
         parse_list_query([("filter[id][nope]", "1")])
     assert info.value.status == 400
+
+
+def test_a_project_list_and_its_count_stay_inside_one_index(store: Store) -> None:
+    if store.backend != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL plans from its statistics")
+    query = parse_list_query([("filter[project_id]", "7"), ("sort", "-updated_at")])
+    with store.engine.connect() as conn:
+        statement = list_pages_statement(query)
+        compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "USING TEMP B-TREE" not in plan  # no sort: the index gives updated_at order
+    assert plan.count("ix_pages_scope_collection_live") == 2, plan  # the rows and the count

@@ -125,25 +125,35 @@ def get_pages(conn: Connection, scope_id: int, page_ids: Iterable[int]) -> list[
     ]
 
 
-def list_pages(conn: Connection, scope_id: int, query: ListQuery) -> tuple[list[Any], int]:
-    """Return one page of rows for the query and the total count, in one statement."""
+def list_pages_statement(query: ListQuery, scope_id: int = 1) -> Select[Any]:
+    """Return the list query: a page of rows, the total count riding along as a subquery."""
     source = (
         _JOINED.outerjoin(USERS, USERS.c.id == PAGES.c.creator_id) if query.needs_users else _JOINED
     )
     where = (*_live(scope_id), *query.where)
-    counted = _JOINED if query.needs_productive else PAGES
-    count = select(func.count()).select_from(counted).where(*where)
-    # The count rides along as an uncorrelated subquery: both databases evaluate it once.
-    base = select(*_COLUMNS, count.scalar_subquery().label("total_count")).select_from(source)
-    rows = conn.execute(
-        base.where(*where)
+    # Both databases evaluate an uncorrelated subquery once, not per row.
+    total = _count_statement(query, scope_id).scalar_subquery().label("total_count")
+    return (
+        select(*_COLUMNS, total)
+        .select_from(source)
+        .where(*where)
         .order_by(*query.order)
         .limit(query.size)
         .offset((query.number - 1) * query.size)
-    ).all()
+    )
+
+
+def _count_statement(query: ListQuery, scope_id: int) -> Select[Any]:
+    counted = _JOINED if query.needs_productive else PAGES
+    return select(func.count()).select_from(counted).where(*_live(scope_id), *query.where)
+
+
+def list_pages(conn: Connection, scope_id: int, query: ListQuery) -> tuple[list[Any], int]:
+    """Return one page of rows for the query and the total count, in one round trip."""
+    rows = conn.execute(list_pages_statement(query, scope_id)).all()
     if rows:
         return [PageRow._make(row[:-1]) for row in rows], int(rows[0][-1])
-    total = 0 if query.number == 1 else int(conn.scalar(count) or 0)
+    total = 0 if query.number == 1 else int(conn.scalar(_count_statement(query, scope_id)) or 0)
     return [], total
 
 
