@@ -294,6 +294,8 @@ class MemorySync:
             assert page_id is not None
             if key in deleted:
                 self.state.records.pop(page_id, None)
+            elif page_id in local and local[page_id].conflicted and key not in run.conflicted:
+                continue  # still unresolved: the base stays the remote it conflicted with
             elif key in run.conflicted:
                 self._record_conflict(page_id, local[page_id].path)
             elif page_id in local and page_id in self.remote.pages:

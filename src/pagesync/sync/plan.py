@@ -12,7 +12,8 @@ The algorithm (vdirsyncer's ``_get_actions`` over local x remote x base, per pag
    with an id that neither the base nor the remote knows is a new page, with a warning. A file
    without an id is matched back to an unclaimed base page by its base path, then by its body
    hash (a unique match only), and gets a ``restore-id`` action; otherwise it is a new page.
-   A page's local parent is the page whose file holds its folder (``vault_paths.parent_path``).
+   A page's local parent is the page whose file holds its folder (``vault_paths.parent_path``'s
+   rule: ``x/index.md``, or ``x.md`` beside the folder, climbing until one exists).
 2. **Presence.** Which of (local, remote, base) exist picks a rule from a table: both sides and a
    base -> compare aspects (3); base and one side -> the other side deleted it: delete it here
    too unless this side changed it since the base, in which case the change wins and the page is
@@ -46,12 +47,12 @@ reorders, content, deletes (children first), then reports.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from ..frontmatter import same_values
-from ..vault_paths import PageRef, folder_of, layout_tree, name_of, parent_path
+from ..vault_paths import PageRef, layout_tree, name_of
 from .actions import DELETES, PHASES, WRITABLE, Action, Kind, Mode, Plan, Side
 
 NEW_PREFIX = "new:"
@@ -235,15 +236,23 @@ def _claim_ids(local: Sequence[LocalSnapshot], known: set[str],
     return loose
 
 
-def _match_back(snapshot: LocalSnapshot, bases: Mapping[str, BaseSnapshot],
-                claimed: set[str]) -> str | None:
-    """Return the base page a file without an id is, by its base path, else its body hash."""
-    free = [base for base in bases.values() if base.page_id not in claimed]
-    by_path = [base for base in free if base.path == snapshot.path]
-    if by_path:
-        return by_path[0].page_id
-    by_hash = [base for base in free if base.body_hash == snapshot.body_hash]
-    return by_hash[0].page_id if len(by_hash) == 1 else None
+class _BaseIndex:
+    """The base pages by path and by body hash, to match files that lost their id."""
+
+    def __init__(self, bases: Iterable[BaseSnapshot]) -> None:
+        self.by_path: dict[str, str] = {}
+        self.by_hash: dict[str, list[str]] = {}
+        for base in bases:
+            self.by_path[base.path] = base.page_id
+            self.by_hash.setdefault(base.body_hash, []).append(base.page_id)
+
+    def match(self, snapshot: LocalSnapshot, claimed: Mapping[str, Any]) -> str | None:
+        """Return the unclaimed page at the file's base path, else the one with its body."""
+        page_id = self.by_path.get(snapshot.path)
+        if page_id is not None and page_id not in claimed:
+            return page_id
+        same = [p for p in self.by_hash.get(snapshot.body_hash, []) if p not in claimed]
+        return same[0] if len(same) == 1 else None
 
 
 def identify(local: Sequence[LocalSnapshot], remote_ids: Iterable[str],
@@ -251,8 +260,9 @@ def identify(local: Sequence[LocalSnapshot], remote_ids: Iterable[str],
     """Key each local file by its page (see step 1 of the module docstring)."""
     found = _Identity()
     loose = _claim_ids(local, set(remote_ids) | set(bases), bases, found)
+    index = _BaseIndex(bases.values()) if loose else None
     for snapshot in sorted(loose, key=lambda f: f.path):
-        page_id = _match_back(snapshot, bases, set(found.pages))
+        page_id = index.match(snapshot, found.pages) if index else None
         if page_id is None:
             found.pages[new_key(snapshot.path)] = snapshot
             continue
@@ -261,12 +271,26 @@ def identify(local: Sequence[LocalSnapshot], remote_ids: Iterable[str],
     return found
 
 
+def parent_file(path: str, present: Container[str]) -> str | None:
+    """Return the file holding a page's parent: ``vault_paths.parent_path``'s rule, in string
+    operations and over any container, since the plan asks it once per file of the vault."""
+    parts = path.split("/")
+    folders = parts[:-2] if parts[-1] == "index.md" else parts[:-1]
+    while folders:
+        folder = "/".join(folders)
+        for candidate in (f"{folder}/index.md", f"{folder}.md"):
+            if candidate in present:
+                return candidate
+        folders.pop()
+    return None
+
+
 def local_parents(pages: Mapping[str, LocalSnapshot]) -> dict[str, str | None]:
     """Return each local page's parent key, from the folder its file is in."""
     key_of = {snapshot.path: key for key, snapshot in pages.items()}
     parents: dict[str, str | None] = {}
     for key, snapshot in pages.items():
-        found = parent_path(snapshot.path, key_of)
+        found = parent_file(snapshot.path, key_of)
         parents[key] = None if found is None else key_of[found]
     return parents
 
@@ -477,10 +501,6 @@ def _on_both_sides(page: _Page, ctx: _Context) -> list[Action]:
     ctx.targets[page.key] = _local_target(page, aspects, ctx.options.prefer)
     actions = [_act(page, Kind.RESTORE_ID, "the file lost its id; matched back to its page "
                     "by its path or body")] if page.key in ctx.restored else []
-    if page.local.conflicted:
-        return [*actions, _act(page, Kind.CONFLICT, "the file still holds conflict markers; "
-                               f"resolve them: pagesync resolve {page.local.path} "
-                               "--keep local|remote|both")]
     merging = ctx.options.prefer is None and "clash" in (aspects.content, aspects.title)
     if merging:
         actions.append(_act(page, Kind.MERGE, _merge_reason(page, aspects)))
@@ -499,10 +519,24 @@ def _fold_reorder(actions: list[Action]) -> list[Action]:
     return actions
 
 
+def _unresolved(page: _Page, ctx: _Context) -> list[Action]:
+    """Hold a file that still has conflict markers: nothing is sent or pulled for it."""
+    assert page.local is not None
+    ctx.targets[page.key] = _local_as_target(page)
+    return [_act(page, Kind.CONFLICT, "the file still holds conflict markers; resolve them: "
+                 f"pagesync resolve {page.local.path} --keep local|remote|both")]
+
+
+def _rule(page: _Page) -> _Rule:
+    if page.local is not None and page.local.conflicted:
+        return _unresolved
+    return PRESENCE[(page.local is not None, page.remote is not None, page.base is not None)]
+
+
 def _changed_locally(page: _Page) -> bool:
     assert page.local is not None and page.base is not None
     local, base = page.local, page.base
-    return (local.conflicted or _local_edited(local, base) or _local_title(page) != base.title
+    return (_local_edited(local, base) or _local_title(page) != base.title
             or local.position != base.position or page.local_parent != base.parent_id)
 
 
@@ -593,19 +627,37 @@ _KEPT_BY = {
 }
 
 
+def _remote_parent_after(key: str, actions: list[Action], page: _Page) -> str | None:
+    """Return the remote parent a page will have after the run (None: none, or not remote)."""
+    for action in actions:
+        if action.kind in (Kind.MOVE_REMOTE, Kind.CREATE_REMOTE):
+            return action.parent
+        if action.kind is Kind.DELETE_REMOTE:
+            return None
+    return page.remote.parent_id if page.remote is not None else None
+
+
+def _parents_after(key: str, actions: dict[str, list[Action]], ctx: _Context) -> set[str]:
+    target = ctx.targets.get(key)
+    parents = {target.parent if target is not None else None,
+               _remote_parent_after(key, actions[key], ctx.pages[key])}
+    return {parent for parent in parents if parent is not None and parent in actions}
+
+
 def _keep_ancestors(actions: dict[str, list[Action]], ctx: _Context) -> None:
-    """Turn the deletes of every ancestor of a page that will exist into re-creates."""
-    pending = [key for key, found in actions.items()
-               if any(a.kind in (Kind.CREATE_LOCAL, Kind.CREATE_REMOTE) for a in found)]
+    """Turn the deletes of every ancestor of a page that will exist into re-creates.
+
+    Both trees count: the local one as it will be laid out, and the remote one, where a delete
+    takes the subtree with it (a page kept, moved or left in conflict under a page deleted
+    locally would otherwise vanish with it).
+    """
+    pending = list(actions)
     while pending:
-        target = ctx.targets.get(pending.pop())
-        parent = target.parent if target is not None else None
-        if parent is None or parent not in actions:
-            continue
-        kinds = [a.kind for a in actions[parent] if a.kind in _KEPT_BY]
-        if kinds:
-            actions[parent] = _KEPT_BY[kinds[0]](ctx.pages[parent], ctx)
-            pending.append(parent)
+        for parent in _parents_after(pending.pop(), actions, ctx):
+            kinds = [a.kind for a in actions[parent] if a.kind in _KEPT_BY]
+            if kinds:
+                actions[parent] = _KEPT_BY[kinds[0]](ctx.pages[parent], ctx)
+                pending.append(parent)
 
 
 def _lay_out(actions: dict[str, list[Action]], ctx: _Context) -> None:
@@ -622,6 +674,21 @@ def _lay_out(actions: dict[str, list[Action]], ctx: _Context) -> None:
         elif path != page.local.path:
             actions[key].append(_act(page, Kind.MOVE_LOCAL, _move_reason(page, ctx),
                                      to_path=path))
+
+
+def _tree_changes(actions: dict[str, list[Action]], ctx: _Context) -> bool:
+    """Tell whether the local tree will differ from the base tree (the last layout).
+
+    When it does not, every file already sits where the layout puts it, and a no-op run skips
+    the layout, the costliest step.
+    """
+    for key, page in ctx.pages.items():
+        target = ctx.targets.get(key)
+        if page.base is None or target is None or page.local is None:
+            return True
+        if target.parent != page.base.parent_id or page.local_parent != page.base.parent_id:
+            return True
+    return False
 
 
 def _move_reason(page: _Page, ctx: _Context) -> str:
@@ -660,8 +727,7 @@ def _held(actions: Sequence[Action], total: int, options: PlanOptions) -> str | 
 
 def _order(action: Action) -> tuple[int, int, str]:
     where = action.to_path or action.path or action.key
-    folder = folder_of(where)
-    depth = folder.count("/") + 1 if folder else 0
+    depth = where.count("/") - where.endswith("/index.md")
     phase = PHASES.get(action.kind, 5)
     return (phase, -depth if action.kind in DELETES else depth, where)
 
@@ -693,10 +759,9 @@ def plan_sync(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
     ctx = _Context(options, pages, found.restored)
     actions: dict[str, list[Action]] = {}
     for key, page in pages.items():
-        rule = PRESENCE[(page.local is not None, page.remote is not None, page.base is not None)]
-        actions[key] = rule(page, ctx)
+        actions[key] = _rule(page)(page, ctx)
     _keep_ancestors(actions, ctx)
-    if options.mode is not Mode.PUSH:
+    if options.mode is not Mode.PUSH and _tree_changes(actions, ctx):
         _lay_out(actions, ctx)
     for key, page in pages.items():
         if not actions[key]:
