@@ -150,6 +150,11 @@ def test_a_key_changed_differently_on_both_sides_conflicts_and_keeps_local() -> 
     assert (merged, conflicted) == ({"title": "L"}, ["title"])
 
 
+def test_a_position_changed_on_both_sides_takes_the_remote_order() -> None:
+    merged, conflicted = merge_meta({"position": 1}, {"position": 2}, {"position": 3})
+    assert (merged, conflicted) == ({"position": 3}, [])
+
+
 def test_one_and_true_are_different_front_matter_values() -> None:
     _, conflicted = merge_meta({"public": 0}, {"public": 1}, {"public": True})
     assert conflicted == ["public"]

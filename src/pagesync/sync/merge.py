@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +43,7 @@ MIDDLE_MARKER = "======="
 REMOTE_MARKER = ">>>>>>> remote"
 
 Keep = Literal["local", "remote", "both"]
+REMOTE_WINS = frozenset({"position"})
 
 _MISSING: Any = object()
 _BLANK = re.compile(r"[ \t]*\r?\n?")
@@ -235,11 +236,13 @@ def _same(left: Any, right: Any) -> bool:
     return same_values(left, right)
 
 
-def merge_meta(base: Mapping[str, Any], local: Mapping[str, Any],
-               remote: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def merge_meta(base: Mapping[str, Any], local: Mapping[str, Any], remote: Mapping[str, Any],
+               remote_wins: Collection[str] = REMOTE_WINS) -> tuple[dict[str, Any], list[str]]:
     """Merge front-matter key by key; return the merged mapping and the conflicting keys.
 
     A conflicting key keeps its local value in the mapping; the caller writes both values.
+    Keys in ``remote_wins`` (the sibling ``position``) take the remote value instead of
+    conflicting: an order is no text to lose, and the plan keeps the remote order too.
     """
     merged: dict[str, Any] = {}
     conflicted: list[str] = []
@@ -248,7 +251,9 @@ def merge_meta(base: Mapping[str, Any], local: Mapping[str, Any],
                                                                     and k not in remote)]:
         value, clash = _merge_value(base.get(key, _MISSING), local.get(key, _MISSING),
                                     remote.get(key, _MISSING))
-        if clash:
+        if clash and key in remote_wins:
+            value = remote.get(key, _MISSING)
+        elif clash:
             conflicted.append(key)
         if value is not _MISSING:
             merged[key] = value
