@@ -247,6 +247,11 @@ class _Walker:
             self.marks(node["marks"], path)
         self.children(node, path, node_type)
 
+    def text_slow(self, node: dict[str, Any], path: Path, code: bool, parent: str) -> None:
+        if code and node.get("marks"):
+            raise self.fail(f"text inside {parent} cannot have marks", path)
+        self.text(node, path)
+
     def text(self, node: dict[str, Any], path: Path) -> None:
         text = node.get("text")
         if type(text) is not str or not text:
@@ -287,17 +292,20 @@ class _Walker:
         stand_in = _OPAQUE_INLINE if node_type.inline_content else _OPAQUE_BLOCK
         code = bool(node_type.spec.get("code"))
         for i, child in enumerate(content):
-            child_type = self.child_type(child, (*path, i))
+            # Paths are built only when a child is wrong or has children of its own.
+            name = child.get("type") if type(child) is dict else None
+            child_type = _KNOWN_TYPES.get(name) if type(name) is str else None
+            if child_type is None:
+                child_type = self.child_type(child, (*path, i))
             assert match is not None
-            match = _step(match, child_type or stand_in)
+            match = _TRANSITIONS[(id(match), (child_type or stand_in).name)]
             if match is None:
                 message = f"{child['type']} is not allowed here inside {node_type.name}"
                 raise self.fail(message, (*path, i))
             if child_type is _TEXT:
-                if code and child.get("marks"):
-                    message = f"text inside {node_type.name} cannot have marks"
-                    raise self.fail(message, (*path, i))
-                self.text(child, (*path, i))
+                text = child.get("text")
+                if type(text) is not str or not text or "content" in child or "marks" in child:
+                    self.text_slow(child, (*path, i), code, node_type.name)
             else:
                 self.node(child, (*path, i), child_type)
         if match is None or not match.valid_end:
