@@ -88,6 +88,7 @@ class PlateApi:
         self.by_id = pages.Prepared.of(pages.by_id_statement(), dialect)
         search = pages.search_statement(store.backend, {"search": ""})
         self.search = pages.Prepared.of(search, dialect)
+        self.reader = pages.Reader(store)
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise 401 (no valid token) or 403 (no permission)."""
@@ -129,21 +130,26 @@ class PlateApi:
     async def list_pages(self, request: Request, who: Principal) -> Response:
         """``GET /``: sidebar, search, favourites, entity pages or the trash."""
         params = dict(request.query_params)
+        scope_user = (who.scope_id, who.user_id)
+        if set(params) == {"search"}:  # the common search runs prepared, on a kept connection
+            values = pages.search_values(self.store.backend, scope_user, params["search"])
+            rows = self.reader.rows(self.search, **values) if values else []
+            return reply({"pages": [pages.page_json(r, preview=True) for r in rows]})
         with self.store.engine.connect() as conn:
-            scope_user = (who.scope_id, who.user_id)
-            found = pages.list_pages(conn, self.store, scope_user, params, self.search)
+            found = pages.list_pages(conn, self.store, scope_user, params)
         return reply({"pages": found})
 
     def _page(self, conn: Any, who: Principal, public_id: str) -> dict[str, Any]:
-        return pages.page_json(
-            pages.find_page(conn, self.by_id, who.scope_id, who.user_id, public_id), full=True
-        )
+        row = pages.find_page(conn, self.by_id, who.scope_id, who.user_id, public_id)
+        return pages.page_json(row, full=True)
 
     async def get_page(self, request: Request, who: Principal) -> Response:
-        """``GET /{id}``: the full page."""
-        with self.store.engine.connect() as conn:
-            page = self._page(conn, who, request.path_params["id"])
-        return reply({"page": page})
+        """``GET /{id}``: the full page (prepared, on a kept connection: the hottest route)."""
+        public_id = request.path_params["id"]
+        found = self.reader.rows(
+            self.by_id, user_id=who.user_id, scope_id=who.scope_id, public_id=public_id
+        )
+        return reply({"page": pages.page_json(pages.only_page(found, public_id), full=True)})
 
     async def create_page(self, request: Request, who: Principal) -> Response:
         """``POST /``: a new page, last under its parent."""
@@ -332,19 +338,23 @@ class PlateApi:
         return reply(openapi_document())
 
     def routes(self) -> list[Route]:
-        """Return the routes, static paths before ``/{id}``."""
+        """Return the routes: ``/openapi.json``, then the hot ``/{id}``, then the rest.
+
+        ``/{id}`` matches one path segment only, and a method it lacks (``POST /upload``) is only
+        a partial match, so the static paths below it are still reached.
+        """
         e = self.endpoint
         return [
             Route("/openapi.json", e(None, self.openapi), methods=["GET"]),
+            Route("/{id}", e(VIEW, self.get_page), methods=["GET"]),
+            Route("/{id}", e(UPDATE, self.update_page), methods=["PATCH"]),
+            Route("/{id}", e(MANAGE, self.delete_page), methods=["DELETE"]),
+            Route("/", e(VIEW, self.list_pages), methods=["GET"]),
+            Route("/", e(UPDATE, self.create_page), methods=["POST"]),
             Route("/ai/command", e(UPDATE, self.command), methods=["POST"]),
             Route("/ai/copilot", e(UPDATE, self.copilot), methods=["POST"]),
             Route("/upload", e(UPDATE, self.upload), methods=["POST"]),
             Route("/uploads/{key:path}", e(None, self.serve_upload), methods=["GET"]),
-            Route("/", e(VIEW, self.list_pages), methods=["GET"]),
-            Route("/", e(UPDATE, self.create_page), methods=["POST"]),
-            Route("/{id}", e(VIEW, self.get_page), methods=["GET"]),
-            Route("/{id}", e(UPDATE, self.update_page), methods=["PATCH"]),
-            Route("/{id}", e(MANAGE, self.delete_page), methods=["DELETE"]),
             Route("/{id}/favourite", e(VIEW, self.favourite), methods=["POST"]),
             *self._thread_routes(),
             *self._version_routes(),

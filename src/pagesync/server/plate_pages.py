@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import functools
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -222,20 +223,21 @@ def search_statement(backend: str, params: Mapping[str, str]) -> Select[Any]:
     return full.add_columns(top.c.score).order_by(top.c.score, PAGES.c.id)
 
 
-def search_pages(
-    conn: Connection,
-    store: Store,
-    who: tuple[int, int],
-    params: Mapping[str, str],
-    prepared: Prepared | None = None,
-) -> list[Any]:
-    """Return the page rows of a search, best first (``prepared``: the unfiltered search)."""
-    words = search_words(params["search"])
+def search_values(backend: str, who: tuple[int, int], search: str) -> dict[str, Any] | None:
+    """Return the bound values of a search statement, or None when it has no words."""
+    words = search_words(search)
     if not words:
+        return None
+    return {"match": match_value(backend, words), "scope_id": who[0], "user_id": who[1]}
+
+
+def search_pages(
+    conn: Connection, store: Store, who: tuple[int, int], params: Mapping[str, str]
+) -> list[Any]:
+    """Return the page rows of a search with any other filters, best first."""
+    values = search_values(store.backend, who, params["search"])
+    if values is None:
         return []
-    values = {"match": match_value(store.backend, words), "scope_id": who[0], "user_id": who[1]}
-    if prepared is not None and set(params) == {"search"}:
-        return prepared.rows(conn, **values)
     return list(conn.execute(search_statement(store.backend, params), values))
 
 
@@ -267,16 +269,12 @@ def list_query(
 
 
 def list_pages(
-    conn: Connection,
-    store: Store,
-    who: tuple[int, int],
-    params: Mapping[str, str],
-    search: Prepared | None = None,
+    conn: Connection, store: Store, who: tuple[int, int], params: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """Return the ``pages`` of ``GET /api/pages`` for these parameters, as (scope, user) ``who``."""
     scope_id, user_id = who
     if "search" in params:
-        rows = search_pages(conn, store, who, params, search)
+        rows = search_pages(conn, store, who, params)
         return [page_json(r, preview=True) for r in rows]
     base = list_query(page_select(user_id).where(PAGES.c.scope_id == scope_id), params, user_id)
     if params.get("archived") != "true":
@@ -307,16 +305,20 @@ class Prepared:
         return cls(str(compiled), positions, dict(compiled.params))
 
     def rows(self, conn: Connection, **values: Any) -> list[Any]:
-        """Execute on the driver's own cursor; return named-tuple rows.
+        """Execute on the connection's own DBAPI cursor; return named-tuple rows."""
+        return self.rows_on(conn.connection, **values)
+
+    def rows_on(self, dbapi_connection: Any, **values: Any) -> list[Any]:
+        """Execute on a DBAPI connection; return named-tuple rows.
 
         SQLAlchemy's result objects cost more than the query itself for one wide row, so the
-        rows come straight from the DBAPI cursor, named by its description.
+        rows come straight from the driver's cursor, named by its description.
         """
         merged = {**self.defaults, **values}
         params: Any = merged
         if self.positions is not None:
             params = tuple(merged[name] for name in self.positions)
-        cursor = conn.connection.cursor()
+        cursor = dbapi_connection.cursor()
         try:
             cursor.execute(self.sql, params)
             found = cursor.fetchall()
@@ -325,6 +327,40 @@ class Prepared:
             cursor.close()
         make = row_type(names)
         return [make(*row) for row in found]
+
+
+class Reader:
+    """Run prepared reads on one pooled connection kept per thread, not checked out per request.
+
+    The connections go back to the pool when the store closes. Each read ends with a rollback,
+    so the next one sees every committed write (and PostgreSQL keeps no transaction open).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+        self._kept: dict[int, Any] = {}
+        store.on_close(self.close)
+
+    def rows(self, prepared: Prepared, **values: Any) -> list[Any]:
+        """Run ``prepared`` with ``values`` on this thread's connection."""
+        thread = threading.get_ident()
+        connection = self._kept.get(thread)
+        if connection is None:
+            connection = self._kept[thread] = self.engine.raw_connection()
+        try:
+            found = prepared.rows_on(connection, **values)
+            connection.rollback()
+        except Exception:
+            del self._kept[thread]
+            connection.invalidate()
+            raise
+        return found
+
+    def close(self) -> None:
+        """Hand the kept connections back to the pool."""
+        kept, self._kept = self._kept, {}
+        for connection in kept.values():
+            connection.close()
 
 
 @functools.lru_cache(maxsize=16)
@@ -345,10 +381,14 @@ def find_page(
 ) -> Any:
     """Return the page row with this id in the scope (``query``: ``by_id_statement``), or 404."""
     found = query.rows(conn, user_id=user_id, scope_id=scope_id, public_id=public_id)
-    row = found[0] if found else None
-    if row is None:
+    return only_page(found, public_id)
+
+
+def only_page(found: list[Any], public_id: str) -> Any:
+    """Return the one row a by-id read found, or raise the 404."""
+    if not found:
         raise PlateError(404, f"page {public_id!r} not found")
-    return row
+    return found[0]
 
 
 def page_key(conn: Connection, scope_id: int, public_id: str, field: str = "page") -> int:
