@@ -148,8 +148,12 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_remote(self, data: st.DataObject) -> None:
         page_id = data.draw(st.sampled_from(sorted(self.remote.pages)))
-        gone = [p for p in self.remote.pages.values() if p.id == page_id or p.parent_id == page_id]
-        self.deleted += [p.text() for p in gone]
+        gone, frontier = [], [page_id]
+        while frontier:  # the remote deletes the whole subtree
+            parent = frontier.pop()
+            gone.append(self.remote.pages[parent].text())
+            frontier += [p.id for p in self.remote.pages.values() if p.parent_id == parent]
+        self.deleted += gone
         self.remote.delete(page_id)
 
     @rule()

@@ -504,6 +504,13 @@ def test_a_front_matter_field_edit_is_a_content_edit() -> None:
         Kind.UPDATE_REMOTE]
 
 
+def test_a_file_without_a_title_or_position_keeps_the_page_s() -> None:
+    base = BaseSnapshot("1", "a.md", "A", position=3.0, version="3", body_hash=body_hash("x"))
+    local = LocalSnapshot("a.md", body_hash("x"), {"id": "1"})
+    remote = RemoteSnapshot("1", "A", position=3.0, version="3")
+    assert not plan_sync([local], [remote], [base]).drift
+
+
 def test_a_file_with_leftover_markers_is_a_conflict_and_nothing_else() -> None:
     base = BaseSnapshot("1", "a.md", "A", version="3", body_hash=body_hash("x"))
     local = LocalSnapshot("a.md", body_hash("y"), {"id": "1", "title": "B"}, conflicted=True)

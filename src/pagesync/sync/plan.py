@@ -384,6 +384,14 @@ def _local_title(page: _Page) -> str:
     return page.base.title if page.base is not None else name_of(page.local.path)
 
 
+def _local_position(page: _Page) -> float | None:
+    """Return the file's position; a file without the key keeps the page where it was."""
+    assert page.local is not None
+    if page.local.position is not None or page.base is None:
+        return page.local.position
+    return page.base.position
+
+
 @dataclass(frozen=True)
 class _Aspects:
     """How each aspect of a page on both sides changed since the base."""
@@ -400,7 +408,7 @@ def _aspects(page: _Page) -> _Aspects:
     return _Aspects(
         content=_flags(_local_edited(local, base), _remote_edited(remote, base)),
         title=_three_way(base.title, _local_title(page), remote.title),
-        position=_three_way(base.position, local.position, remote.position),
+        position=_three_way(base.position, _local_position(page), remote.position),
         parent=_three_way(base.parent_id, page.local_parent, remote.parent_id),
     )
 
@@ -447,7 +455,7 @@ def _position_actions(page: _Page, change: Change, ctx: _Context) -> list[Action
     side = _winner(change, ctx.options.prefer, clash="remote")
     both = " (reordered on both sides: the remote order is kept)" if change == "clash" else ""
     if side == "local":
-        where = page.local.position
+        where = _local_position(page)
         return [_act(page, Kind.REORDER_REMOTE, f"reordered locally to position {where}",
                      position=where)]
     if side == "remote":
@@ -475,7 +483,7 @@ def _parent_actions(page: _Page, change: Change, ctx: _Context) -> list[Action]:
 def _local_target(page: _Page, aspects: _Aspects, prefer: Prefer | None) -> _Target:
     """Return the page's title, parent and position locally once remote changes are in."""
     assert page.local is not None and page.remote is not None
-    remote, local = page.remote, page.local
+    remote = page.remote
 
     def pick(change: Change, mine: Any, theirs: Any, clash: Prefer | None = None) -> Any:
         return theirs if _winner(change, prefer, clash) == "remote" else mine
@@ -483,7 +491,7 @@ def _local_target(page: _Page, aspects: _Aspects, prefer: Prefer | None) -> _Tar
     return _Target(
         title=pick(aspects.title, _local_title(page), remote.title),
         parent=pick(aspects.parent, page.local_parent, remote.parent_id),
-        position=pick(aspects.position, local.position, remote.position, clash="remote"),
+        position=pick(aspects.position, _local_position(page), remote.position, clash="remote"),
     )
 
 
@@ -537,7 +545,7 @@ def _changed_locally(page: _Page) -> bool:
     assert page.local is not None and page.base is not None
     local, base = page.local, page.base
     return (_local_edited(local, base) or _local_title(page) != base.title
-            or local.position != base.position or page.local_parent != base.parent_id)
+            or _local_position(page) != base.position or page.local_parent != base.parent_id)
 
 
 def _changed_remotely(page: _Page) -> bool:
@@ -549,7 +557,7 @@ def _changed_remotely(page: _Page) -> bool:
 
 def _local_as_target(page: _Page) -> _Target:
     assert page.local is not None
-    return _Target(_local_title(page), page.local_parent, page.local.position)
+    return _Target(_local_title(page), page.local_parent, _local_position(page))
 
 
 def _remote_as_target(page: _Page) -> _Target:
