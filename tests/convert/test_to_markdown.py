@@ -148,3 +148,30 @@ def test_tables_pad_columns_and_write_alignment() -> None:
     assert render_markdown(doc(table)) == (
         "| name | n     |\n| ---- | :---: |\n| a\\|b | 12345 |\n"
     )
+
+
+def test_resized_columns_are_one_attribute_line_not_an_island() -> None:
+    def cell(kind: str, value: str, width: list[int] | None) -> dict[str, Any]:
+        attrs = {"colspan": 1, "rowspan": 1, "colwidth": width, "align": None}
+        return {"type": kind, "attrs": attrs, "content": [para(value)]}
+
+    table = {
+        "type": "table",
+        "content": [
+            {
+                "type": "tableRow",
+                "content": [cell("tableHeader", "a", [120]), cell("tableHeader", "b", None)],
+            },
+            {
+                "type": "tableRow",
+                "content": [cell("tableCell", "1", [120]), cell("tableCell", "2", None)],
+            },
+        ],
+    }
+    markdown = render_markdown(doc(table))
+    assert markdown == "{colwidths=[[120],null]}\n| a   | b   |\n| --- | --- |\n| 1   | 2   |\n"
+    assert parse_markdown(markdown) == doc(table)
+    table["content"][1]["content"][0]["attrs"]["colwidth"] = [99]
+    uneven = render_markdown(doc(table))
+    assert uneven.startswith("```pagesync-node\n")
+    assert parse_markdown(uneven) == doc(table)

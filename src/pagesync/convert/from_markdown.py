@@ -380,7 +380,24 @@ _BLOCK_HANDLERS: dict[str, Callable[[_Builder, Token], None]] = {
     ATTRS_TOKEN: _attrs_line,
 }
 
+
+def _finish_table(builder: _Builder, node: Node, loose: bool) -> Node:
+    """Hand a ``colwidths`` attr (one width per column) back to the cells as Tiptap keeps it."""
+    attrs = node.get("attrs", {})
+    widths = attrs.get("colwidths")
+    if not isinstance(widths, list):
+        return node
+    del attrs["colwidths"]
+    if not attrs:
+        del node["attrs"]
+    for row in node["content"]:
+        for cell, width in zip(row.get("content", []), widths, strict=False):
+            cell["attrs"]["colwidth"] = width
+    return node
+
+
 _FINISHERS: dict[str, Callable[[_Builder, Node, bool], Node]] = {
+    "table": _finish_table,
     "paragraph": _finish_paragraph,
     "blockquote": _finish_container,
     "callout": _finish_container,

@@ -97,7 +97,7 @@ def _with_attrs(node: Node, ctx: _Context, render: Renderer | None) -> str:
     spec = _SPECS.get(node["type"])
     if render is None or spec is None:
         return _island(node)
-    line = _attrs_line(node, spec)
+    line = _attrs_line(_with_column_widths(node), spec)
     if line is None:
         return _island(node)
     body = render(node, ctx)
@@ -274,6 +274,8 @@ def _item_marker(list_type: str, marker: str, number: int, item: Node) -> tuple[
 
 def _table(node: Node, ctx: _Context) -> str | None:
     rows = node.get("content", [])
+    if "colwidths" in node.get("attrs", {}) or column_widths(node) is None:
+        return None
     grid = [_table_row(row, ctx, i == 0) for i, row in enumerate(rows)]
     if any(cells is None for cells in grid):
         return None
@@ -288,6 +290,32 @@ def _table(node: Node, ctx: _Context) -> str | None:
     )
     lines.extend(_table_line(cells or [], widths) for cells in grid[1:])
     return "\n".join(lines)
+
+
+def _with_column_widths(node: Node) -> Node:
+    """Lift a table's cell widths (Tiptap's per-cell ``colwidth``) into one ``colwidths`` attr."""
+    if node["type"] != "table":
+        return node
+    widths = column_widths(node)
+    if not widths or all(w is None for w in widths):
+        return node
+    return {**node, "attrs": {**node.get("attrs", {}), "colwidths": widths}}
+
+
+def column_widths(table: Node) -> list[Any] | None:
+    """Return each column's ``colwidth`` when every cell of the column agrees, else None."""
+    widths: list[Any] = []
+    for r, row in enumerate(table.get("content", [])):
+        cells = row.get("content", [])
+        if r and len(cells) != len(widths):
+            return None
+        for c, cell in enumerate(cells):
+            width = cell.get("attrs", {}).get("colwidth")
+            if not r:
+                widths.append(width)
+            elif widths[c] != width:
+                return None
+    return widths
 
 
 def _table_line(cells: list[str], widths: list[int]) -> str:
@@ -314,7 +342,7 @@ def _column_align(rows: list[Node], col: int) -> str | None:
     return align if align in ("left", "right", "center") else "none" if align is None else None
 
 
-_CELL_DEFAULTS = {"colspan": 1, "rowspan": 1, "colwidth": None}
+_CELL_DEFAULTS = {"colspan": 1, "rowspan": 1}
 
 
 def _table_row(row: Node, ctx: _Context, header: bool) -> list[str] | None:
@@ -333,7 +361,7 @@ def _table_row(row: Node, ctx: _Context, header: bool) -> list[str] | None:
 
 def _cell(cell: Node, ctx: _Context) -> str | None:
     attrs = cell.get("attrs", {})
-    if set(attrs) != {*_CELL_DEFAULTS, "align"}:
+    if set(attrs) != {*_CELL_DEFAULTS, "colwidth", "align"}:
         return None
     if any(attrs[k] != v for k, v in _CELL_DEFAULTS.items()):
         return None
