@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pagesync.sync.actions import Kind, Mode, Plan
+from pagesync.sync.actions import WRITABLE, Kind, Mode, Plan
 from pagesync.sync.memory import MemoryRemote, pull_into
 from pagesync.sync.plan import (
     BaseSnapshot,
@@ -230,6 +230,26 @@ def test_each_pair_converges_in_one_run_and_loses_no_text(local: str, remote: st
         assert LOCAL_TEXT in everything
     if remote == "edit":
         assert REMOTE_TEXT in everything
+
+
+@pytest.mark.parametrize("mode", [Mode.PUSH, Mode.PULL])
+@pytest.mark.parametrize(("local", "remote"), sorted(SYNC_TABLE))
+def test_push_and_pull_write_only_their_side_and_are_done_after_one_run(
+        local: str, remote: str, mode: Mode) -> None:
+    world = world_with(local, remote)
+    files, pages = dict(world.files), {k: p.text() for k, p in world.remote.pages.items()}
+    plan = world.sync.run(PlanOptions(mode=mode))
+    assert all(a.side in WRITABLE[mode] for a in plan.actions)
+    if mode is Mode.PULL:
+        assert {k: p.text() for k, p in world.remote.pages.items()} == pages
+    else:  # push only writes ids into the files it created pages for
+        assert set(world.files) == set(files)
+    again = world.sync.plan(PlanOptions(mode=mode))
+    assert all(a.kind in (Kind.NOOP, Kind.SKIP, Kind.CONFLICT) for a in again.actions), (
+        again.render())
+    everything = world.everything()
+    assert (LOCAL_TEXT in everything) == (local == "edit")
+    assert (REMOTE_TEXT in everything) == (remote == "edit")
 
 
 def test_a_paragraph_edited_on_each_side_is_merged_into_both() -> None:
