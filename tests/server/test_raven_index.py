@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from tests.server.raven_session import make_key
 
-from pagesync.server.raven_index import ListIndex, RawQuery
+from pagesync.server.raven_index import ListIndex, RawQuery, Readers
 from pagesync.server.raven_pages import FIND_PAGE
 from pagesync.server.store import PAGES, SCOPES, Store
 
@@ -41,7 +41,7 @@ def test_ids_are_live_pages_oldest_first_per_space_or_parent(store: Store) -> No
     space = space_of(store)
     top = add_pages(store, space, 3)
     children = add_pages(store, space, 2, parent=top[0])
-    index = ListIndex(store)
+    index = ListIndex(Readers(store))
     assert list(index.ids(space, None)) == top + children
     assert list(index.ids(space, top[0])) == children
     assert list(index.ids(space, top[1])) == []
@@ -51,7 +51,7 @@ def test_forget_and_other_writers_are_seen(store: Store) -> None:
     space = space_of(store)
     first = add_pages(store, space, 2)
     clock = Clock()
-    index = ListIndex(store, ttl=10.0, clock=clock)
+    index = ListIndex(Readers(store), ttl=10.0, clock=clock)
     assert list(index.ids(space, None)) == first
     with store.engine.begin() as conn:
         conn.execute(update(PAGES).where(PAGES.c.id == first[0]).values(deleted_at=1))
@@ -68,7 +68,7 @@ def test_forget_and_other_writers_are_seen(store: Store) -> None:
 
 def test_a_raw_query_binds_parameters_and_names_columns(store: Store) -> None:
     key = make_key(store)
-    query = RawQuery(FIND_PAGE, store)
+    query = RawQuery(FIND_PAGE, Readers(store))
     assert query.first(user_id=1, public_id="page_none") is None
     assert query.all(user_id=1, public_id="x'; DROP TABLE pages; --") == []
     assert "id" in query.row_type._fields

@@ -24,7 +24,7 @@ from . import raven_pages as pages
 from . import raven_scopes as scopes
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
 from .raven import add_member, create_space, create_workspace, free_space_slug
-from .raven_index import ListIndex, RawQuery
+from .raven_index import ListIndex, RawQuery, Readers
 from .raven_limit import RateLimiter, Verdict
 from .raven_openapi import openapi_document
 from .raven_wire import (
@@ -73,13 +73,14 @@ class RavenApi:
         self.store = store
         self.tokens = TokenCache()
         self.limiter = RateLimiter(rate_limit)
-        self.index = ListIndex(store)
         # The hot reads: compiled once, run on a kept DBAPI connection (see RawQuery).
-        self.page_by_ref = RawQuery(pages.FIND_PAGE, store)
-        self.space_for_user = RawQuery(scopes.SPACE_FOR_USER, store)
+        readers = Readers(store)
+        self.index = ListIndex(readers)
+        self.page_by_ref = RawQuery(pages.FIND_PAGE, readers)
+        self.space_for_user = RawQuery(scopes.SPACE_FOR_USER, readers)
         self.items = {
-            "space": RawQuery(pages.ITEMS_IN_SPACE, store),
-            "parent": RawQuery(pages.ITEMS_UNDER_PARENT, store),
+            "space": RawQuery(pages.ITEMS_IN_SPACE, readers),
+            "parent": RawQuery(pages.ITEMS_UNDER_PARENT, readers),
         }
 
     def authenticate(self, secret: str | None, permission: str) -> Principal:

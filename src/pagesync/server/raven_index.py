@@ -1,9 +1,10 @@
 """Fast reads for the Raven API: queries compiled once, and the ids behind paged lists.
 
 ``RawQuery`` compiles a statement once for the store's database and runs it on a DBAPI
-connection kept per thread: building, cache-keying and wrapping a Core statement and checking a
-connection out of the pool cost several times what SQLite takes to answer a by-key read. Only
-bound parameters are sent, never text built from input.
+connection kept per thread (``Readers``: one per app, shared by its queries). Building,
+cache-keying and wrapping a Core statement and checking a connection out of the pool cost
+several times what SQLite takes to answer a by-key read. Only bound parameters are sent, never
+text built from input.
 
 ``ListIndex`` keeps the ordered ids of a space's (or a parent's) live pages. ``GET /v1/pages``
 answers page N with ``meta.total``: in SQL a count and an OFFSET over every live page, which
@@ -34,17 +35,52 @@ _PARENT_IDS = select(PAGES.c.id).where(PAGES.c.parent_id == bindparam("key"), _L
 _MAX_ENTRIES = 256
 
 
-class RawQuery:
-    """A statement compiled once, run on a DBAPI connection kept per thread."""
+class Readers:
+    """One pooled connection per thread, kept for the reads of one app and shared by its queries.
 
-    def __init__(self, statement: Any, store: Store) -> None:
+    Sharing matters on PostgreSQL: a connection kept per query would take a pool slot each.
+    """
+
+    def __init__(self, store: Store) -> None:
         self.engine = store.engine
-        self.compiled = statement.compile(dialect=store.engine.dialect)
+        self._kept: dict[int, Any] = {}
+        store.on_close(self.close)
+
+    def rows(self, sql: str, args: Any) -> list[tuple[Any, ...]]:
+        """Run one read on this thread's connection and return the plain DBAPI rows."""
+        thread = threading.get_ident()
+        connection = self._kept.get(thread)
+        if connection is None:
+            connection = self._kept[thread] = self.engine.raw_connection()
+        try:
+            raw: Any = connection.dbapi_connection  # the driver's own: no pool proxy here
+            cursor = raw.cursor()
+            cursor.execute(sql, args)
+            found = list(cursor.fetchall())
+            cursor.close()
+            raw.rollback()  # end the read: PostgreSQL would otherwise keep it open
+        except Exception:
+            del self._kept[thread]
+            connection.invalidate()
+            raise
+        return found
+
+    def close(self) -> None:
+        """Hand the kept connections back to the pool."""
+        kept, self._kept = self._kept, {}
+        for connection in kept.values():
+            connection.close()
+
+
+class RawQuery:
+    """A statement compiled once for the store's database, run through shared ``Readers``."""
+
+    def __init__(self, statement: Any, readers: Readers) -> None:
+        self.readers = readers
+        self.compiled = statement.compile(dialect=readers.engine.dialect)
         # Values the compiler bound itself (SQLite's OFFSET after a LIMIT...).
         self.defaults = dict(self.compiled.params)
         self.row_type = namedtuple("Row", [c.name for c in statement.selected_columns])  # type: ignore[misc]
-        self._readers: dict[int, Any] = {}
-        store.on_close(self.close)
 
     def rows(self, **params: Any) -> list[tuple[Any, ...]]:
         """Run the query with ``params`` and return the plain DBAPI rows."""
@@ -52,22 +88,7 @@ class RawQuery:
         args: Any = {**self.defaults, **params}
         if compiled.positional:
             args = tuple(args[name] for name in compiled.positiontup or ())
-        thread = threading.get_ident()
-        connection = self._readers.get(thread)
-        if connection is None:
-            connection = self._readers[thread] = self.engine.raw_connection()
-        try:
-            raw: Any = connection.dbapi_connection  # the driver's own: no pool proxy here
-            cursor = raw.cursor()
-            cursor.execute(compiled.string, args)
-            found = list(cursor.fetchall())
-            cursor.close()
-            raw.rollback()  # end the read: PostgreSQL would otherwise keep it open
-        except Exception:
-            del self._readers[thread]
-            connection.invalidate()
-            raise
-        return found
+        return self.readers.rows(compiled.string, args)
 
     def first(self, **params: Any) -> Any:
         """Return the first row (with named fields), or None."""
@@ -78,33 +99,27 @@ class RawQuery:
         """Return every row, with named fields."""
         return [self.row_type(*row) for row in self.rows(**params)]
 
-    def close(self) -> None:
-        """Hand the kept connections back to the pool."""
-        readers, self._readers = self._readers, {}
-        for connection in readers.values():
-            connection.close()
-
 
 class ListIndex:
     """The cached id arrays of one app, keyed by space or by parent page."""
 
     def __init__(
-        self, store: Store, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic
+        self, readers: Readers, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.ttl = ttl
         self.clock = clock
         self._queries = {
-            "space": RawQuery(_SPACE_IDS.order_by(PAGES.c.id), store),
-            "parent": RawQuery(_PARENT_IDS.order_by(PAGES.c.id), store),
+            "space": RawQuery(_SPACE_IDS.order_by(PAGES.c.id), readers),
+            "parent": RawQuery(_PARENT_IDS.order_by(PAGES.c.id), readers),
         }
         self._entries: dict[tuple[str, int], tuple[float, int, array[int]]] = {}
         # SQLite counts commits made by other connections: an exact, nearly free freshness
         # check, read on the same kept connection as the ids. PostgreSQL has none: ttl only.
         self._version = None
-        if store.backend == "sqlite":
+        if readers.engine.dialect.name == "sqlite":
             self._version = RawQuery(
                 select(literal_column("data_version")).select_from(text("pragma_data_version()")),
-                store,
+                readers,
             )
 
     def ids(self, space_id: int, parent_id: int | None) -> array[int]:
