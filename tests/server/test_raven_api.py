@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from tests.server.conftest import LiveServer
 from tests.server.raven_session import RavenSession, doc, make_key
 
@@ -435,3 +436,16 @@ def test_every_answer_carries_rate_limit_and_request_id_headers(raven: RavenSess
 def test_unknown_routes_and_methods_use_the_error_envelope(raven: RavenSession) -> None:
     error_of(raven.request("GET", "/nothing"), 404, "NOT_FOUND")
     error_of(raven.request("PATCH", "/pages/page_x"), 405, "METHOD_NOT_ALLOWED")
+
+
+def test_a_server_fault_is_an_internal_error_envelope(
+    raven: RavenSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = raven.create("Doomed")
+    with raven.live.store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE raven_versions"))  # a broken database, not a mock
+    response = raven.request("GET", f"/pages/{page['id']}/history")
+    details = error_of(response, 500, "INTERNAL_ERROR")
+    assert details == {} and "Traceback" not in response.text
+    assert response.headers["X-Request-Id"].startswith("req_")
+    assert any("raven: GET" in record.getMessage() for record in caplog.records)
