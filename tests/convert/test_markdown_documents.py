@@ -52,6 +52,8 @@ def test_docmost_extensions_are_readable_markdown() -> None:
 def test_what_markdown_cannot_say_becomes_an_island() -> None:
     markdown = render_markdown(load("docmost-page"))
     assert markdown.count("```pagesync-node\n") == 3  # colspan table, drawio, details
+    assert "| Tag the release | **Ada** |" in markdown  # resized, with block ids: still a table
+    assert 'cellattrs=[[{"id":"c10","textAlign":null},' in markdown
     assert '"type": "drawio"' in markdown
     assert '<pagesync-node json=\'{"type":"mention"' in markdown  # Docmost's extra attrs
     assert '<span data-mark=\'{"type":"comment"' in markdown

@@ -382,18 +382,26 @@ _BLOCK_HANDLERS: dict[str, Callable[[_Builder, Token], None]] = {
 
 
 def _finish_table(builder: _Builder, node: Node, loose: bool) -> Node:
-    """Hand a ``colwidths`` attr (one width per column) back to the cells as Tiptap keeps it."""
+    """Hand ``colwidths`` (one width per column) and ``cellattrs`` (attrs of the paragraph in
+    each cell, by row) back to the cells, where Tiptap keeps them."""
     attrs = node.get("attrs", {})
-    widths = attrs.get("colwidths")
-    if not isinstance(widths, list):
-        return node
-    del attrs["colwidths"]
-    if not attrs:
+    widths, cell_attrs = attrs.pop("colwidths", None), attrs.pop("cellattrs", None)
+    if "attrs" in node and not attrs:
         del node["attrs"]
-    for row in node["content"]:
-        for cell, width in zip(row.get("content", []), widths, strict=False):
-            cell["attrs"]["colwidth"] = width
+    for r, row in enumerate(node["content"]):
+        for c, cell in enumerate(row.get("content", [])):
+            if isinstance(widths, list) and c < len(widths):
+                cell["attrs"]["colwidth"] = widths[c]
+            extra = _grid_item(cell_attrs, r, c)
+            if isinstance(extra, dict):
+                cell["content"][0]["attrs"] = extra
     return node
+
+
+def _grid_item(grid: Any, row: int, col: int) -> Any:
+    if isinstance(grid, list) and row < len(grid) and isinstance(grid[row], list):
+        return grid[row][col] if col < len(grid[row]) else None
+    return None
 
 
 _FINISHERS: dict[str, Callable[[_Builder, Node, bool], Node]] = {

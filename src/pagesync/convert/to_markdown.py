@@ -274,7 +274,8 @@ def _item_marker(list_type: str, marker: str, number: int, item: Node) -> tuple[
 
 def _table(node: Node, ctx: _Context) -> str | None:
     rows = node.get("content", [])
-    if "colwidths" in node.get("attrs", {}) or column_widths(node) is None:
+    lifted = {"colwidths", "cellattrs"}
+    if lifted & set(node.get("attrs", {})) or column_widths(node) is None:
         return None
     grid = [_table_row(row, ctx, i == 0) for i, row in enumerate(rows)]
     if any(cells is None for cells in grid):
@@ -293,13 +294,24 @@ def _table(node: Node, ctx: _Context) -> str | None:
 
 
 def _with_column_widths(node: Node) -> Node:
-    """Lift a table's cell widths (Tiptap's per-cell ``colwidth``) into one ``colwidths`` attr."""
+    """Lift what a table's cells carry into table attrs: per-cell ``colwidth`` as one
+    ``colwidths`` list, and attrs of the paragraphs in cells (Docmost block ids) as
+    ``cellattrs`` rows."""
     if node["type"] != "table":
         return node
+    lifted = dict(node.get("attrs", {}))
     widths = column_widths(node)
-    if not widths or all(w is None for w in widths):
-        return node
-    return {**node, "attrs": {**node.get("attrs", {}), "colwidths": widths}}
+    if widths and any(w is not None for w in widths):
+        lifted["colwidths"] = widths
+    cells = [[_cell_paragraph_attrs(c) for c in r.get("content", [])] for r in node["content"]]
+    if any(a is not None for row in cells for a in row):
+        lifted["cellattrs"] = cells
+    return {**node, "attrs": lifted} if lifted else node
+
+
+def _cell_paragraph_attrs(cell: Node) -> Any:
+    content = cell.get("content", [])
+    return content[0].get("attrs") if len(content) == 1 else None
 
 
 def column_widths(table: Node) -> list[Any] | None:
@@ -366,7 +378,7 @@ def _cell(cell: Node, ctx: _Context) -> str | None:
     if any(attrs[k] != v for k, v in _CELL_DEFAULTS.items()):
         return None
     content = cell.get("content", [])
-    if len(content) != 1 or content[0]["type"] != "paragraph" or content[0].get("attrs"):
+    if len(content) != 1 or content[0]["type"] != "paragraph":
         return None
     inline = content[0].get("content", [])
     if any(n["type"] == "hardBreak" for n in inline):
