@@ -14,25 +14,30 @@ The algorithm (vdirsyncer's ``_get_actions`` over local x remote x base, per pag
    hash (a unique match only), and gets a ``restore-id`` action; otherwise it is a new page.
    A page's local parent is the page whose file holds its folder (``vault_paths.parent_path``'s
    rule: ``x/index.md``, or ``x.md`` beside the folder, climbing until one exists).
-2. **Presence.** Which of (local, remote, base) exist picks a rule from a table: both sides and a
-   base -> compare aspects (3); base and one side -> the other side deleted it: delete it here
-   too unless this side changed it since the base, in which case the change wins and the page is
-   re-created on the other side (reported); base only -> deleted on both sides: forget it; one
-   side only -> create it on the other; both sides but no base (the state was lost) -> adopt.
+2. **Presence.** A file that still holds conflict markers is held: ``conflict``, and nothing
+   else happens to that page until they are gone. Otherwise which of (local, remote, base)
+   exist picks a rule from a table (:data:`PRESENCE`): both sides and a base -> compare aspects
+   (3); base and one side -> the other side deleted it: delete it here too (locally: to the
+   trash) unless this side changed it since the base, in which case the change wins and the
+   page is created again on the other side (reported); base only -> deleted on both sides:
+   forget it; one side only -> create it on the other; both sides but no base (the state was
+   lost) -> adopt (equal: record; different: merge with markers).
 3. **Aspects.** For a page on both sides, each aspect is compared three ways: content (body hash
    and the other front-matter keys locally; the version, or the body hash when known, remotely),
-   title, position and parent. Changed on one side: copy it to the other (update, rename,
-   reorder, move). Changed on both to the same value: nothing. Changed on both differently:
-   content or title -> ``merge`` (the three-way merge of :mod:`pagesync.sync.merge`); position ->
-   the remote order wins (reported); parent -> ``conflict``. ``--prefer local|remote`` picks a
-   side instead of merging. A file with leftover conflict markers is a ``conflict`` and nothing
-   else happens to that page until it is resolved.
-4. **Keep what is kept.** A page that will exist (created or kept because it changed) keeps its
-   ancestors: their deletes become re-creates, so nothing is left without its parent.
+   title, position and parent (a file without ``title`` or ``position`` keeps the base's).
+   Changed on one side: copy it to the other (update, rename, reorder, move). Changed on both to
+   the same value: nothing. Changed on both differently: content or title -> ``merge`` (the
+   three-way merge of :mod:`pagesync.sync.merge`, which also merges the other front-matter keys);
+   position -> the remote order wins (reported); parent -> ``conflict`` (the page stays where it
+   is on each side). ``--prefer local|remote`` takes that side instead of merging or conflicting.
+4. **Keep what is kept.** A page that will exist keeps its ancestors, in both trees: in the local
+   tree as it will be laid out, and in the remote tree, where a delete takes the subtree with it.
+   An ancestor's delete becomes a re-create (or a restore), so nothing vanishes with its parent.
 5. **Layout.** In pull and sync modes the tree as it will be is laid out by
    ``vault_paths.layout_tree`` with every file's current path kept where possible; a page whose
    path changes (moved remotely, promoted to ``x/index.md``, demoted) gets ``move-local`` and a
-   remote page new to the vault gets its path.
+   remote page new to the vault gets its path. When the tree's shape is the base's, every file
+   already sits where the layout would put it, and the layout is skipped.
 6. **Mode.** Every action writes one side (local, remote, both, or only the state); pull-only
    performs local writes, push-only remote writes, sync both. An action the mode may not perform
    becomes ``skip`` with its reason, so ``status`` still shows it as drift; a page edited on
