@@ -1,4 +1,7 @@
-"""`pagesync token create --dialect raven`: keys with roles; workspace and space made on demand."""
+"""`pagesync token create --dialect raven`: keys with roles; workspace and space made on demand.
+
+The command runs against the ``db`` fixture: a SQLite file and a PostgreSQL URL.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +20,17 @@ from pagesync.server.app import create_app
 from pagesync.server.store import open_store
 
 
-def create(db: Path, *args: str) -> dict[str, Any]:
+def create(db: str, *args: str) -> dict[str, Any]:
     """Run the token command with ``--json`` and return what it printed."""
-    argv = ["token", "create", "--db", str(db), "--dialect", "raven", "--json", *args]
+    argv = ["token", "create", "--db", db, "--dialect", "raven", "--json", *args]
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 0, result.output
     return dict(json.loads(result.output))
 
 
-def status_of(db: Path, token: str, method: str, path: str, body: Any = None) -> int:
+def status_of(db: str, token: str, method: str, path: str, body: Any = None) -> int:
     """Send one request through the real app on the database; return the status."""
-    store = open_store(str(db))
+    store = open_store(db)
 
     async def send() -> int:
         transport = httpx.ASGITransport(app=create_app(store))
@@ -42,8 +45,7 @@ def status_of(db: Path, token: str, method: str, path: str, body: Any = None) ->
         store.close()
 
 
-def test_a_key_comes_with_a_workspace_and_a_space(tmp_path: Path) -> None:
-    db = tmp_path / "serve.sqlite"
+def test_a_key_comes_with_a_workspace_and_a_space(db: str) -> None:
     made = create(db)
     assert made["dialect"] == "raven" and made["role"] == "admin"
     assert made["token"].startswith("raven_sk_")
@@ -55,8 +57,7 @@ def test_a_key_comes_with_a_workspace_and_a_space(tmp_path: Path) -> None:
     assert status_of(db, made["token"], "GET", spaces) == 200
 
 
-def test_later_keys_reuse_the_scope_unless_asked(tmp_path: Path) -> None:
-    db = tmp_path / "serve.sqlite"
+def test_later_keys_reuse_the_scope_unless_asked(db: str) -> None:
     first = create(db)
     again = create(db, "--role", "editor")
     assert (again["workspace_id"], again["space_id"]) == (first["workspace_id"], first["space_id"])
@@ -73,8 +74,7 @@ def test_later_keys_reuse_the_scope_unless_asked(tmp_path: Path) -> None:
     assert status_of(db, elsewhere["token"], "GET", query) == 404
 
 
-def test_the_role_decides_what_a_key_may_write(tmp_path: Path) -> None:
-    db = tmp_path / "serve.sqlite"
+def test_the_role_decides_what_a_key_may_write(db: str) -> None:
     viewer = create(db, "--role", "viewer")
     body = {
         "workspaceId": viewer["workspace_id"],
