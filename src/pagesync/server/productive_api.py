@@ -99,6 +99,18 @@ class ProductiveApi:
         self.store = store
         self.tokens = TokenCache()
         self.by_id = pages.Prepared(pages.by_id_statement(), store)
+        self._accept: dict[str, bool] = {}
+
+    def acceptable(self, header: str | None) -> bool:
+        """Return whether ``Accept`` admits JSON:API, parsing each distinct header once."""
+        if not header:
+            return True
+        known = self._accept.get(header)
+        if known is None:
+            if len(self._accept) > 256:  # clients send few distinct headers; stay bounded
+                self._accept.clear()
+            known = self._accept[header] = _accepts_json_api(header)
+        return known
 
     def authenticate(self, request: Request, permission: str) -> Principal:
         """Return the caller's principal, or raise the documented 401/403."""
@@ -118,7 +130,7 @@ class ProductiveApi:
 
         async def run(request: Request) -> Response:
             try:
-                if not _accepts_json_api(request.headers.get("accept")):
+                if not self.acceptable(request.headers.get("accept")):
                     raise not_acceptable()
                 if _has_body(request) and not _is_json_api(request.headers.get("content-type")):
                     raise unsupported_media_type()
