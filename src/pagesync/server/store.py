@@ -20,7 +20,10 @@ Core tables (migration ``core-0001``), shared by every dialect:
 - ``page_versions``: snapshots (``number``, ``title``, ``body``, ``author_id``, ``summary``).
 
 ``core-0002`` adds full-text search (SQLite FTS5 over ``title`` + ``body_text``, PostgreSQL a
-GIN ``to_tsvector`` index); ``Store.search_page_ids`` hides the difference.
+GIN ``to_tsvector`` index); ``Store.search_page_ids`` hides the difference. ``core-0003`` puts
+``deleted_at`` into the list indexes, so counting a project's live pages never reads the table.
+An index a dialect adds on ``pages`` can change SQLite's plans for the others: check them with
+``EXPLAIN QUERY PLAN`` (``tests/server/test_productive_query.py`` does for Productive's list).
 
 Extension points for a dialect (see ``dialect.py``):
 
@@ -35,6 +38,7 @@ Extension points for a dialect (see ``dialect.py``):
 4. Tokens: ``issue_token(store, TokenRequest)`` uses ``ensure_scope``/``ensure_user`` and
    ``auth.create_token``.
 5. Registry: one line in ``dialect.DIALECT_MODULES``.
+6. Resources a router keeps (a connection per thread...): ``store.on_close(callback)``.
 """
 
 from __future__ import annotations
