@@ -2,7 +2,10 @@
 
 Block tokens from the shared markdown-it parser are walked once, building the JSON dicts
 directly; each token type has one small handler in ``_BLOCK_HANDLERS``. Inline content is built
-by ``inline_from_tokens``. The result is checked with ``schema.validate_doc``.
+by ``inline_from_tokens``. What the walk builds is valid by construction; a document that
+carries JSON written in the Markdown (attribute lines, islands, ``data-mark`` spans) is checked
+with ``schema.validate_doc``. ``needs_loose`` is the one rule, shared with the renderer, for when
+a list must be written loose.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ Node = dict[str, Any]
 
 ISLAND_INFO = "pagesync-node"
 _NBSP_ONLY = "&nbsp;"
-_LIST_TYPES = frozenset({"bulletList", "orderedList", "taskList"})
 _ITEM_TYPES = frozenset({"listItem", "taskItem"})
 
 
@@ -33,8 +35,7 @@ def parse_markdown(text: str) -> dict[str, Any]:
     env: dict[str, Any] = {}
     tokens = get_parser().parse(text, env)
     builder = _Builder(env)
-    for index, token in enumerate(tokens):
-        builder.index = index
+    for token in tokens:
         _BLOCK_HANDLERS.get(token.type, _ignore)(builder, token)
     doc = builder.finish()
     if env.get(UNTRUSTED):
@@ -52,7 +53,6 @@ class _Builder:
         self.stack: list[Node] = [{"type": "doc"}]
         self.pending: list[dict[str, Any] | None] = [None]
         self.loose: list[bool] = [False]
-        self.index = 0
 
     @property
     def top(self) -> Node:
