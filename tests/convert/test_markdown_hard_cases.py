@@ -12,7 +12,7 @@ import pytest
 
 from pagesync.convert.from_markdown import parse_markdown
 from pagesync.convert.markdown_it import render_html
-from pagesync.convert.to_markdown import render_markdown
+from pagesync.convert.to_markdown import newline_of, render_markdown
 
 Doc = dict[str, Any]
 
@@ -413,7 +413,10 @@ def test_hard_case_26_comments_suggestions_and_block_ids_survive() -> None:
 def test_hard_case_27_unicode_crlf_and_tabs() -> None:
     emoji = doc_of(para(text("🙂 naïve 𝔘 \u200d")))
     json_round_trip(emoji)
-    assert parse_markdown("a\r\nb\r\n\r\n- c\r\n") == parse_markdown("a\nb\n\n- c\n")
+    crlf = "a\\\r\nb\r\n\r\n- c\r\n"
+    assert parse_markdown(crlf) == parse_markdown("a\\\nb\n\n- c\n")
+    assert newline_of(crlf) == "\r\n" and newline_of("a\nb\r\n") == "\n"
+    assert render_markdown(parse_markdown(crlf), newline=newline_of(crlf)) == crlf
     assert round_trip("a\tb\n") == "a\tb\n"
     assert round_trip("```\n\tindented\n```\n") == "```\n\tindented\n```\n"
 

@@ -43,8 +43,23 @@ class _AttrSpec:
     defaults: tuple[tuple[str, Any], ...] = ()
 
 
-def render_markdown(doc: dict[str, Any]) -> str:
+def newline_of(text: str) -> str:
+    """Return the line ending a Markdown text uses ("\r\n" or "\n"), to write it back alike.
+
+    The document has no place for it (markdown-it reads both the same), so a caller that read
+    a file passes it to ``render_markdown(doc, newline=...)``.
+    """
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+def render_markdown(doc: dict[str, Any], *, newline: str = "\n") -> str:
     """Render the canonical document as Markdown ending in one newline (empty doc: "")."""
+    text = _render(doc)
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+def _render(doc: dict[str, Any]) -> str:
     validate_doc(doc)
     ctx = _Context()
     content = doc.get("content", [])
