@@ -12,6 +12,7 @@ from pagesync.vault import (
     _read_if_changed,
     atomic_write,
     content_hash,
+    flush_folders,
     move_file,
     read_page,
     resolve_inside,
@@ -166,3 +167,14 @@ def test_write_page_keeps_an_untouched_header_byte_for_byte(tmp_path: Path) -> N
     assert (tmp_path / "p.md").read_bytes() == expected
     assert page.hash == content_hash((tmp_path / "p.md").read_bytes())
     assert scan_vault(tmp_path, {"p.md": page.stat}).unchanged == {"p.md"}
+
+
+def test_bulk_writes_then_one_flush(tmp_path: Path) -> None:
+    paths = [f"a/{n}.md" for n in range(5)] + ["b/x.md"]
+    for path in paths:
+        atomic_write(tmp_path, path, path, durable=False)
+    flush_folders(tmp_path, paths)
+    assert [(tmp_path / path).read_text() for path in paths] == paths
+    assert sorted(os.listdir(tmp_path / "a")) == [f"{n}.md" for n in range(5)]
+    with pytest.raises(InputError):
+        flush_folders(tmp_path, ["../outside.md"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -166,10 +166,14 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(root: Path, relpath: str, data: bytes | str) -> FileStat:
+def atomic_write(root: Path, relpath: str, data: bytes | str, *,
+                 durable: bool = True) -> FileStat:
     """Write a file inside the vault atomically: temp file beside it, fsync, rename, fsync dir.
 
     Readers (editors, a crash) see the old file or the new one, never half of one.
+    ``durable=False`` skips both fsyncs, for writing thousands of files in a row (a first
+    pull): a crashed process still leaves whole files, and the caller then calls
+    :func:`flush_folders` once for the folders it wrote, so a power cut cannot lose them.
     """
     target = resolve_inside(root, relpath)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -181,15 +185,32 @@ def atomic_write(root: Path, relpath: str, data: bytes | str) -> FileStat:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if target.exists():
             os.chmod(temp, target.stat().st_mode & 0o7777)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
     return _stat(root.resolve(), target)
+
+
+def flush_folders(root: Path, relpaths: Iterable[str]) -> None:
+    """Flush to disk the files at ``relpaths`` and the folders holding them (after bulk writes)."""
+    folders: set[Path] = set()
+    for relpath in relpaths:
+        target = resolve_inside(root, relpath)
+        fd = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        folders.add(target.parent)
+    for folder in sorted(folders):
+        _fsync_dir(folder)
 
 
 def write_page(root: Path, relpath: str, meta: dict[str, Any], body: str,
