@@ -1,5 +1,6 @@
-"""GFM extension fixtures (tables, strikethrough, task lists, autolinks) round-trip through the
-canonical document with the same HTML, and a second round trip changes no byte."""
+"""GFM extension fixtures (tables, strikethrough, task lists, autolinks) and markdown-it's own
+regression fixtures round-trip through the canonical document with the same HTML, and a second
+round trip changes no byte."""
 
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ from pagesync.convert.to_markdown import render_markdown
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gfm"
 CASES = [
     pytest.param(md, id=f"{name}-{line}")
-    for name in ("tables", "strikethrough", "tasklists", "linkify")
+    for name in (
+        "tables",
+        "strikethrough",
+        "tasklists",
+        "linkify",
+        "commonmark_extras",
+        "issue-fixes",
+        "typographer",
+        "normalize",
+    )
     for line, _title, md, _html in read_fixture_file(FIXTURES / f"{name}.md")
 ]
 
@@ -40,7 +50,7 @@ def test_gfm_fixture_round_trips(markdown: str) -> None:
 
 
 def test_fixture_corpus_is_complete() -> None:
-    assert len(CASES) == 42 + 15 + 20 + 31
+    assert len(CASES) == 42 + 15 + 20 + 31 + 71 + 19 + 15 + 11
 
 
 def test_table_alignment_and_cells_become_canonical_nodes() -> None:

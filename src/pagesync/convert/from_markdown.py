@@ -361,7 +361,7 @@ _BLOCK_HANDLERS: dict[str, Callable[[_Builder, Token], None]] = {
     "fence": _code,
     "code_block": _code,
     "hr": _leaf("horizontalRule"),
-    "html_block": _leaf("htmlBlock", lambda t: {"html": _strip_newline(t.content)}),
+    "html_block": _leaf("htmlBlock", lambda t: {"html": t.content.rstrip("\n")}),
     "math_block": _leaf("mathBlock", _math_text),
     "table_open": _opener("table"),
     "table_close": _closer,

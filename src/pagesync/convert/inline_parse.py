@@ -265,9 +265,10 @@ def _image(state: _Inline, i: int) -> int:
 
 
 def _plain_text(tokens: list[Token]) -> str:
+    """Flatten an image's alt tokens to text exactly as markdown-it's HTML renderer does."""
     parts: list[str] = []
     for token in tokens:
-        if token.type in ("text", "text_special", "code_inline"):
+        if token.type in ("text", "code_inline", "html_inline", "html_block"):
             parts.append(token.content)
         elif token.type == "image":
             parts.append(_plain_text(token.children or []))

@@ -66,7 +66,7 @@ def _render(doc: dict[str, Any]) -> str:
     if content == [{"type": "paragraph"}]:
         return ""
     body = _blocks(content, ctx, tight=False, empty="text")
-    if body.startswith("---"):
+    if content[0]["type"] == "horizontalRule" and body.startswith("---"):
         # A leading "---" line would be taken for the start of YAML front-matter.
         body = "***" + body[3:]
     parts = [body]
