@@ -15,19 +15,16 @@ from pagesync.convert.schema import validate_doc
 from pagesync.convert.to_markdown import render_markdown
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gfm"
+MARKDOWN_IT = Path(__file__).parent.parent / "fixtures" / "markdown-it"
+SOURCES = [FIXTURES / f"{name}.md" for name in ("tables", "strikethrough", "tasklists", "linkify")]
+SOURCES += [
+    MARKDOWN_IT / f"{name}.md"
+    for name in ("commonmark_extras", "issue-fixes", "typographer", "normalize")
+]
 CASES = [
-    pytest.param(md, id=f"{name}-{line}")
-    for name in (
-        "tables",
-        "strikethrough",
-        "tasklists",
-        "linkify",
-        "commonmark_extras",
-        "issue-fixes",
-        "typographer",
-        "normalize",
-    )
-    for line, _title, md, _html in read_fixture_file(FIXTURES / f"{name}.md")
+    pytest.param(md, id=f"{path.stem}-{line}")
+    for path in SOURCES
+    for line, _title, md, _html in read_fixture_file(path)
 ]
 
 
