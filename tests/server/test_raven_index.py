@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import update
 from tests.server.raven_session import make_key
 
@@ -75,3 +78,42 @@ def test_a_raw_query_binds_parameters_and_names_columns(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(PAGES.select().limit(1)).all() == []  # the table is still there
     assert key.token
+
+
+PLANS = {
+    "space ids": ("ix_pages_raven_scope_live", "COVERING INDEX"),
+    "parent ids": ("ix_pages_raven_parent_live", "COVERING INDEX"),
+    "items in space": ("ix_pages_raven_scope_live", "id>? AND id<?"),
+    "items under parent": ("ix_pages_raven_parent_live", "id>? AND id<?"),
+    "page by id": ("sqlite_autoindex_pages_1", "public_id=?"),
+    "space for user": ("sqlite_autoindex_scopes_1", "public_id=?"),
+}
+
+
+def statements() -> dict[str, Any]:
+    """Return the Raven hot reads by name."""
+    from pagesync.server import raven_index, raven_pages, raven_scopes
+
+    return {
+        "space ids": raven_index._SPACE_IDS.order_by(PAGES.c.id),
+        "parent ids": raven_index._PARENT_IDS.order_by(PAGES.c.id),
+        "items in space": raven_pages.ITEMS_IN_SPACE,
+        "items under parent": raven_pages.ITEMS_UNDER_PARENT,
+        "page by id": FIND_PAGE,
+        "space for user": raven_scopes.SPACE_FOR_USER,
+    }
+
+
+@pytest.mark.parametrize("name", list(PLANS))
+def test_hot_reads_use_their_indexes_and_scan_nothing(store: Store, name: str) -> None:
+    if store.backend != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL plans from its statistics")
+    compiled = statements()[name].compile(dialect=store.engine.dialect)
+    args = tuple(compiled.params.get(key) or 1 for key in compiled.positiontup or ())
+    with store.engine.connect() as conn:
+        plan = [
+            row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, args)
+        ]
+    index, detail = PLANS[name]
+    assert index in plan[0] and detail in plan[0], plan
+    assert not any(step.startswith("SCAN") for step in plan), plan  # no full scans, no N+1
