@@ -125,35 +125,38 @@ def get_pages(conn: Connection, scope_id: int, page_ids: Iterable[int]) -> list[
     ]
 
 
-def list_pages_statement(query: ListQuery, scope_id: int = 1) -> Select[Any]:
-    """Return the list query: a page of rows, the total count riding along as a subquery."""
-    source = (
-        _JOINED.outerjoin(USERS, USERS.c.id == PAGES.c.creator_id) if query.needs_users else _JOINED
-    )
-    where = (*_live(scope_id), *query.where)
+# Built once, bound per request: ``scope_id`` is a named parameter, not a new expression.
+_LIVE_IN_SCOPE = (PAGES.c.scope_id == bindparam("scope_id"), PAGES.c.deleted_at.is_(None))
+_WITH_CREATORS = _JOINED.outerjoin(USERS, USERS.c.id == PAGES.c.creator_id)
+_SELECT_WITH_CREATORS: Select[Any] = select(*_COLUMNS).select_from(_WITH_CREATORS)
+
+
+def list_pages_statement(query: ListQuery) -> Select[Any]:
+    """Return the list query (parameter ``scope_id``): a page of rows and the total count."""
+    base = _SELECT_WITH_CREATORS if query.needs_users else _SELECT
     # Both databases evaluate an uncorrelated subquery once, not per row.
-    total = _count_statement(query, scope_id).scalar_subquery().label("total_count")
+    total = _count_statement(query).scalar_subquery().label("total_count")
     return (
-        select(*_COLUMNS, total)
-        .select_from(source)
-        .where(*where)
+        base.add_columns(total)
+        .where(*_LIVE_IN_SCOPE, *query.where)
         .order_by(*query.order)
         .limit(query.size)
         .offset((query.number - 1) * query.size)
     )
 
 
-def _count_statement(query: ListQuery, scope_id: int) -> Select[Any]:
+def _count_statement(query: ListQuery) -> Select[Any]:
     counted = _JOINED if query.needs_productive else PAGES
-    return select(func.count()).select_from(counted).where(*_live(scope_id), *query.where)
+    return select(func.count()).select_from(counted).where(*_LIVE_IN_SCOPE, *query.where)
 
 
 def list_pages(conn: Connection, scope_id: int, query: ListQuery) -> tuple[list[Any], int]:
     """Return one page of rows for the query and the total count, in one round trip."""
-    rows = conn.execute(list_pages_statement(query, scope_id)).all()
+    scope = {"scope_id": scope_id}
+    rows = conn.execute(list_pages_statement(query), scope).all()
     if rows:
         return [PageRow._make(row[:-1]) for row in rows], int(rows[0][-1])
-    total = 0 if query.number == 1 else int(conn.scalar(_count_statement(query, scope_id)) or 0)
+    total = 0 if query.number == 1 else int(conn.scalar(_count_statement(query), scope) or 0)
     return [], total
 
 
