@@ -245,6 +245,22 @@ def test_update_requires_the_workspace(raven: RavenSession) -> None:
     assert error_of(response, 400, "MISSING_REQUIRED")["field"] == "workspaceId"
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"title": None}, "title"), ({"title": ""}, "title"), ({"content": None}, "content"),
+     ({"content": {"type": "doc", "content": [{"type": "text", "text": "x"}]}}, "content"),
+     ({"parentId": 3}, "parentId"), ({"icon": ["x"]}, "icon")],
+)  # fmt: skip
+def test_update_rejects_bad_values_and_changes_nothing(
+    raven: RavenSession, changes: dict[str, Any], field: str
+) -> None:
+    page = raven.create("Kept", doc("kept"), icon="k")
+    details = error_of(raven.put(page["id"], **changes), 422, "VALIDATION_ERROR")
+    assert details["field"] == field
+    data = raven.request("GET", f"/pages/{page['id']}").json()["data"]
+    assert (data["title"], data["content"], data["icon"]) == ("Kept", doc("kept"), "k")
+
+
 def test_move_under_another_parent_and_back_to_the_top(raven: RavenSession) -> None:
     first, second = raven.create("First"), raven.create("Second")
     leaf = raven.create("Leaf", parentId=first["id"])

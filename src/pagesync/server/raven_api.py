@@ -351,7 +351,7 @@ class RavenApi:
         ref = str(request.path_params["pageId"])
         body = given.read_body(await request.body())
         workspace_ref = given.required_id(body, "workspaceId")
-        title = given.required_text(body, "title") if "title" in body else None
+        title = given.new_title(body)
         content = given.content(body, required=False)
         icon = given.optional_text(body, "icon")
         parent_ref = given.optional_id(body, "parentId")

@@ -117,6 +117,15 @@ def required_text(body: Mapping[str, Any], field: str, blank_ok: bool = False) -
     return value
 
 
+def new_title(body: Mapping[str, Any]) -> str | None:
+    """Return the ``title`` an update sends (None when it sends none; null is an error)."""
+    if "title" not in body:
+        return None
+    if body["title"] is None:
+        raise invalid_body("title", "must be a string")
+    return required_text(body, "title")
+
+
 def optional_text(body: Mapping[str, Any], field: str) -> str | None:
     """Return an optional string field (absent or null: None)."""
     return _clean(field, body.get(field, _MISSING), False, True)
