@@ -108,6 +108,25 @@ class SyncMachine(RuleBasedStateMachine):
         if not has_markers(self.files[path]):
             self.files[path] = self.files[path].replace("title: ", "title: L ", 1)
 
+    @precondition(lambda self: any(not p.endswith("index.md") for p in self.files))
+    @rule(data=st.data())
+    def move_local(self, data: st.DataObject) -> None:
+        path = data.draw(st.sampled_from(sorted(p for p in self.files
+                                                if not p.endswith("index.md"))))
+        folders = sorted({p.rsplit("/", 1)[0] + "/" for p in self.files if "/" in p} | {""})
+        target = data.draw(st.sampled_from(folders)) + path.rsplit("/", 1)[-1]
+        if target not in self.files:
+            self.files[target] = self.files.pop(path)
+
+    @precondition(lambda self: self.files)
+    @rule(data=st.data(), position=st.integers(0, 5))
+    def reorder_local(self, data: st.DataObject, position: int) -> None:
+        path = data.draw(st.sampled_from(sorted(self.files)))
+        text = self.files[path]
+        if not has_markers(text) and "\nposition: " in text:
+            head, _, rest = text.partition("\nposition: ")
+            self.files[path] = f"{head}\nposition: {position}\n{rest.split(chr(10), 1)[1]}"
+
     @precondition(lambda self: any(has_markers(text) for text in self.files.values()))
     @rule(data=st.data(), keep=st.sampled_from(["local", "remote", "both"]))
     def resolve(self, data: st.DataObject, keep: str) -> None:
@@ -155,6 +174,12 @@ class SyncMachine(RuleBasedStateMachine):
             frontier += [p.id for p in self.remote.pages.values() if p.parent_id == parent]
         self.deleted += gone
         self.remote.delete(page_id)
+
+    @precondition(lambda self: self.remote.pages)
+    @rule(data=st.data(), position=st.integers(0, 5))
+    def reorder_remote(self, data: st.DataObject, position: int) -> None:
+        page_id = data.draw(st.sampled_from(sorted(self.remote.pages)))
+        self.remote.change(page_id, position=float(position))
 
     @rule()
     def create_remote(self) -> None:

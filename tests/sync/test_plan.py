@@ -456,6 +456,27 @@ def test_a_new_local_page_in_a_new_folder_is_created_after_its_parent() -> None:
                                    "notes.md", "team/alice.md", "team/index.md"]
 
 
+def test_a_new_page_waits_while_its_parent_is_in_conflict_and_gone_remotely() -> None:
+    world = World()
+    index = "guides/index.md"
+    world.files[index] = world.files[index].replace(
+        "intro\n", "<<<<<<< local\nintro\n=======\nother\n>>>>>>> remote\n")
+    world.files["guides/faq.md"] = "---\ntitle: FAQ\n---\nquestions\n"
+    world.remote.delete(world.guides)
+    plan = world.sync.run()
+    [conflict] = plan.of_kind(Kind.CONFLICT)
+    [wait] = plan.of_kind(Kind.SKIP)
+    assert (conflict.path, wait.path) == (index, "guides/faq.md")
+    assert wait.reason == ("new file; waits for its parent guides/index.md, which is not on the "
+                           "remote yet")
+    assert all(page.parent_id is None for page in world.remote.pages.values())
+    world.files[index] = world.files[index].replace(
+        "<<<<<<< local\nintro\n=======\nother\n>>>>>>> remote\n", "intro, resolved\n")
+    world.sync.run()
+    faq = next(p for p in world.remote.pages.values() if p.title == "FAQ")
+    assert world.remote.pages[faq.parent_id or ""].title == "Guides"
+
+
 def test_a_remote_page_new_to_the_vault_gets_a_unique_path() -> None:
     world = World()
     world.remote.create("Install", world.guides, 9, "another\n")

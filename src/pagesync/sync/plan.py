@@ -673,6 +673,38 @@ def _keep_ancestors(actions: dict[str, list[Action]], ctx: _Context) -> None:
                 pending.append(parent)
 
 
+def _on_remote_after(actions: dict[str, list[Action]], ctx: _Context) -> set[str]:
+    """Return the keys of the pages the remote will have once the run is done."""
+    return {key for key, found in actions.items()
+            if any(a.kind is Kind.CREATE_REMOTE for a in found)
+            or (ctx.pages[key].remote is not None
+                and not any(a.kind is Kind.DELETE_REMOTE for a in found))}
+
+
+def _waiting(action: Action, present: set[str], ctx: _Context) -> Action | None:
+    """Return the action held as a skip when its remote parent will not exist, else None."""
+    if action.kind not in (Kind.CREATE_REMOTE, Kind.MOVE_REMOTE):
+        return None
+    if action.parent is None or action.parent in present:
+        return None
+    return replace(action, kind=Kind.SKIP, reason=f"{action.reason}; waits for its parent "
+                   f"{ctx.where(action.parent)}, which is not on the remote yet")
+
+
+def _wait_for_parents(actions: dict[str, list[Action]], ctx: _Context) -> None:
+    """Hold remote creates and moves under a parent the remote will not have (its own create
+    waits for a conflict to be resolved); they go once the parent is there."""
+    changed = True
+    while changed:
+        present = _on_remote_after(actions, ctx)
+        changed = False
+        for found in actions.values():
+            for n, action in enumerate(found):
+                held = _waiting(action, present, ctx)
+                if held is not None:
+                    found[n], changed = held, True
+
+
 def _lay_out(actions: dict[str, list[Action]], ctx: _Context) -> None:
     """Give created files their paths and move files whose layout path changed."""
     refs = [PageRef(key, t.title, t.parent, t.position) for key, t in ctx.targets.items()]
@@ -774,6 +806,7 @@ def plan_sync(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
     for key, page in pages.items():
         actions[key] = _rule(page)(page, ctx)
     _keep_ancestors(actions, ctx)
+    _wait_for_parents(actions, ctx)
     if options.mode is not Mode.PUSH and _tree_changes(actions, ctx):
         _lay_out(actions, ctx)
     for key, page in pages.items():
