@@ -40,6 +40,7 @@ from .productive_wire import (
     invalid_attribute,
     not_acceptable,
     not_found,
+    page_relationships,
     page_resource,
     server_error,
     unauthenticated,
@@ -149,8 +150,10 @@ class ProductiveApi:
         with self.store.engine.connect() as conn:
             rows, total = pages.list_pages(conn, principal.scope_id, query)
             included = pages.included_resources(conn, principal.scope_id, rows, query.include)
+        # Without includes every row of one organization has the same relationships block.
+        shared = page_relationships(rows[0], ()) if rows and not query.include else None
         payload: dict[str, Any] = {
-            "data": [page_resource(r, query.include, query.fields) for r in rows]
+            "data": [page_resource(r, query.include, query.fields, shared) for r in rows]
         }
         if query.include:
             payload["included"] = included

@@ -162,11 +162,21 @@ def page_relationships(row: Any, included: Collection[str]) -> dict[str, Any]:
 
 
 def page_resource(
-    row: Any, included: Collection[str] = (), fields: Collection[str] | None = None
+    row: Any,
+    included: Collection[str] = (),
+    fields: Collection[str] | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return one ``pages`` resource object; ``fields`` is a sparse fieldset (None = all)."""
+    """Return one ``pages`` resource object.
+
+    Args:
+        row: the page.
+        included: relationships to link (the rest say ``{"meta": {"included": false}}``).
+        fields: a sparse fieldset (None = every attribute and relationship).
+        shared: a relationships block to reuse (a list with no includes: one organization).
+    """
     attributes = page_attributes(row)
-    relationships = page_relationships(row, included)
+    relationships = shared if shared is not None else page_relationships(row, included)
     if fields is not None:
         attributes = {k: v for k, v in attributes.items() if k in fields}
         relationships = {k: v for k, v in relationships.items() if k in fields}
