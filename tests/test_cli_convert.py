@@ -118,6 +118,14 @@ def test_productive_body_reads_legacy_text_and_writes_a_json_string() -> None:
     assert back.stdout == "- a\n- b\n"
 
 
+def test_productive_reads_the_body_of_a_whole_api_response() -> None:
+    body = json.dumps({"type": "doc", "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": "From the API"}]}]})
+    response = {"data": {"id": "7", "type": "pages", "attributes": {"title": "T", "body": body}}}
+    result = run("-", "--from", "productive", "--to", "markdown", input=json.dumps(response))
+    assert result.stdout == "From the API\n"
+
+
 def test_spelling_writes_other_node_names() -> None:
     result = run("-", "--from", "markdown", "--spelling", "prosemirror-basic", input="- a\n")
     types = node_types(json.loads(result.stdout))

@@ -68,11 +68,22 @@ def _read_plate(text: str, source: str) -> Page:
     return Page(plate_to_doc(_load_json(text, source)))
 
 
+def _productive_body_of(text: str) -> str:
+    """Return the ``body`` of a whole JSON:API page response, or the text if it is not one."""
+    if '"data"' not in text:
+        return text
+    try:
+        body = json.loads(text)["data"]["attributes"]["body"]
+    except (ValueError, TypeError, KeyError):
+        return text
+    return body if isinstance(body, str) else text
+
+
 def _read_productive(text: str, source: str) -> Page:
-    """Parse a Productive page ``body`` (the JSON string's contents)."""
+    """Parse a Productive page ``body``: the string's contents, or a whole API response."""
     from ..convert.dialects import parse_productive_body
 
-    return Page(parse_productive_body(text, source))
+    return Page(parse_productive_body(_productive_body_of(text), source))
 
 
 def _write_markdown(page: Page, spelling: str | None) -> str:
@@ -227,7 +238,9 @@ def convert_command(
       pagesync convert guide.md                     # Markdown -> ProseMirror JSON
       pagesync convert page.json --to markdown -o page.md
       pagesync convert guide.md --to plate
-      cat body.txt | pagesync convert - --from productive --to markdown
+      curl -s http://127.0.0.1:8765/api/v2/pages/1 \\
+        -H "X-Auth-Token: $TOKEN" -H "X-Organization-Id: 1" \\
+        | pagesync convert - --from productive --to markdown
       pagesync convert guide.md --spelling prosemirror-basic
     """
     text, source = _read_input(file)
