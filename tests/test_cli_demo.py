@@ -23,6 +23,8 @@ def test_demo_shows_the_document_and_the_markdown_again() -> None:
     assert "Markdown -> ProseMirror JSON" in out
     assert "\n   doc\n     heading  'Your first flag'\n" in out
     assert "   # Your first flag\n" in out
+    assert "   POST /api/v2/pages -> page 1 'Your first flag'\n" in out
+    assert "   GET /api/v2/pages -> 1 page(s): 1 'Your first flag'\n" in out
     assert "Round trip: the same document; 4 of 37 lines of Markdown" in out
 
 
@@ -41,7 +43,35 @@ def test_demo_reads_another_vault(tmp_path: Path) -> None:
     assert demo.meta == {"title": "Note"}
     assert demo.outputs["markdown"] == "Hello *there*\n"
     assert render_report(demo).endswith("the Markdown is identical to the file.\n")
-    assert len(STEPS) == 3
+    assert [step.__name__ for step in STEPS] == [
+        "read_page",
+        "to_prosemirror",
+        "start_server",
+        "create_page",
+        "list_pages",
+        "read_back",
+    ]
+
+
+def test_demo_keeps_the_server_data_in_the_given_database(tmp_path: Path) -> None:
+    from pagesync.server.store import open_store
+
+    db = str(tmp_path / "wiki.sqlite")
+    first = run_demo(VAULT, "guides/rollouts.md", db)
+    second = run_demo(VAULT, "getting-started/first-flag.md", db)
+    assert first.outputs["created"] == {"id": "1", "title": "Percentage rollouts"}
+    assert second.outputs["created"]["id"] == "2"
+    assert [page["title"] for page in second.outputs["listed"]] == [
+        "Your first flag",
+        "Percentage rollouts",
+    ]
+    store = open_store(db)
+    try:
+        with store.engine.connect() as conn:
+            titles = conn.exec_driver_sql("SELECT title FROM pages ORDER BY id").scalars().all()
+    finally:
+        store.close()
+    assert titles == ["Percentage rollouts", "Your first flag"]
 
 
 def test_a_missing_page_names_the_file(tmp_path: Path) -> None:

@@ -1,13 +1,17 @@
 """``pagesync demo``: show the main job on the embedded sample vault, start to finish.
 
-For now the job is one page's round trip: Markdown -> ProseMirror JSON -> Markdown. Each step is
-one entry in ``STEPS`` so the full flow (start the local server, push, pull) slots in as more.
+The job: read a page of the vault, start ``pagesync serve`` on a SQLite file, create the page
+through the Productive API (Markdown -> ProseMirror JSON -> Productive body), list the pages,
+read the page back and turn it into Markdown again. Each step is one entry in ``STEPS``, so the
+full flow (push and pull of the whole vault) slots in as more.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,9 +38,12 @@ class Demo:
 
     vault: Path
     page: str
+    db: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     markdown: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    resources: ExitStack = field(default_factory=ExitStack, repr=False)
+    client: Any = field(default=None, repr=False)
 
 
 def read_page(demo: Demo) -> None:
@@ -57,21 +64,95 @@ def to_prosemirror(demo: Demo) -> None:
     demo.outputs["prosemirror"] = markdown_to_doc(demo.markdown)
 
 
-def back_to_markdown(demo: Demo) -> None:
-    """Convert the document back to Markdown, as a pull would write it."""
+def start_server(demo: Demo) -> None:
+    """Start ``pagesync serve`` on 127.0.0.1 over a SQLite file, and get a Productive token."""
+    import httpx
+
+    from ..server.app import create_app
+    from ..server.dialect import TokenRequest, load_dialects
+    from ..server.local import start_local_server
+    from ..server.store import open_store
+
+    temporary = demo.db is None
+    if demo.db is None:
+        folder = demo.resources.enter_context(tempfile.TemporaryDirectory(prefix="pagesync-"))
+        demo.db = str(Path(folder) / "pagesync.sqlite")
+    store = open_store(demo.db)
+    demo.resources.callback(store.close)
+    (productive,) = load_dialects(["productive"])
+    token = productive.issue_token(store, TokenRequest(user="Demo"))
+    server = start_local_server(create_app(store))
+    demo.resources.callback(server.stop)
+    headers = {
+        "X-Auth-Token": token["token"],
+        "X-Organization-Id": token["organization_id"],
+        "Content-Type": "application/vnd.api+json",
+        "Accept": "application/vnd.api+json",
+    }
+    demo.client = demo.resources.enter_context(
+        httpx.Client(base_url=f"{server.url}/api/v2", headers=headers, timeout=10)
+    )
+    demo.outputs["server"] = {"url": server.url, "db": demo.db, "temporary": temporary}
+
+
+def _request(demo: Demo, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    """Send one request to the local server and return its JSON, failing loudly on an error."""
+    response = demo.client.request(method, path, **kwargs)
+    if response.is_error:
+        raise InputError(f"{method} {path} answered {response.status_code}: {response.text}")
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def create_page(demo: Demo) -> None:
+    """Create the page through the Productive API, its body the document as a JSON string."""
+    from ..convert.dialects import productive_body
+
+    title = str(demo.meta.get("title") or Path(demo.page).stem)
+    attributes = {"title": title, "body": productive_body(demo.outputs["prosemirror"])}
+    payload = {"data": {"type": "pages", "attributes": attributes}}
+    created = _request(demo, "POST", "/pages", json=payload)["data"]
+    demo.outputs["created"] = {"id": created["id"], "title": created["attributes"]["title"]}
+
+
+def list_pages(demo: Demo) -> None:
+    """List the pages the server holds, as a client would."""
+    listed = _request(demo, "GET", "/pages", params={"sort": "-updated_at"})
+    demo.outputs["listed"] = [
+        {"id": page["id"], "title": page["attributes"]["title"]} for page in listed["data"]
+    ]
+
+
+def read_back(demo: Demo) -> None:
+    """Read the page back and turn the stored body into Markdown, as a pull would write it."""
     from ..convert import doc_to_markdown
+    from ..convert.dialects import parse_productive_body
 
-    demo.outputs["markdown"] = doc_to_markdown(demo.outputs["prosemirror"])
+    page_id = demo.outputs["created"]["id"]
+    body = _request(demo, "GET", f"/pages/{page_id}")["data"]["attributes"]["body"]
+    demo.outputs["markdown"] = doc_to_markdown(parse_productive_body(body, f"page {page_id}"))
 
 
-STEPS: list[Callable[[Demo], None]] = [read_page, to_prosemirror, back_to_markdown]
+STEPS: list[Callable[[Demo], None]] = [
+    read_page,
+    to_prosemirror,
+    start_server,
+    create_page,
+    list_pages,
+    read_back,
+]
 
 
-def run_demo(vault: Path, page: str = DEFAULT_PAGE) -> Demo:
-    """Run every step of the demo on one page of a vault and return what each produced."""
-    demo = Demo(vault, page)
-    for step in STEPS:
-        step(demo)
+def run_demo(vault: Path, page: str = DEFAULT_PAGE, db: str | None = None) -> Demo:
+    """Run every step of the demo on one page of a vault and return what each produced.
+
+    The local server runs only while the steps do; with ``db`` None its SQLite file lives in a
+    temporary folder that is removed afterwards.
+    """
+    demo = Demo(vault, page, db)
+    with demo.resources:
+        for step in STEPS:
+            step(demo)
     return demo
 
 
@@ -115,6 +196,7 @@ def _shown(path: Path) -> str:
 def render_report(demo: Demo) -> str:
     """Render a short, readable account of the round trip for a terminal."""
     doc = demo.outputs["prosemirror"]
+    created, listed, server = (demo.outputs[key] for key in ("created", "listed", "server"))
     first = json.dumps(doc["content"][0], ensure_ascii=False) if doc.get("content") else "{}"
     parts = [
         f"Page: {demo.page} ({demo.meta.get('title', 'untitled')}) from {_shown(demo.vault)}",
@@ -125,7 +207,13 @@ def render_report(demo: Demo) -> str:
         *("   " + line for line in _outline(doc)),
         "   ...",
         "",
-        "2. ProseMirror JSON -> Markdown:",
+        f"2. pagesync serve on {server['url']} ({'a temporary ' if server['temporary'] else ''}"
+        f"database {demo.db}; --db PATH keeps it)",
+        f"   POST /api/v2/pages -> page {created['id']} {created['title']!r}",
+        f"   GET /api/v2/pages -> {len(listed)} page(s): "
+        + ", ".join(f"{page['id']} {page['title']!r}" for page in listed),
+        "",
+        f"3. GET /api/v2/pages/{created['id']} -> body -> Markdown:",
         "",
         *("   " + line if line else "" for line in demo.outputs["markdown"].splitlines()),
         "",
@@ -146,23 +234,31 @@ def render_report(demo: Demo) -> str:
     show_default=True,
     help="Page of the vault to use, relative to its root.",
 )
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="Database for the local server (default: a SQLite file in a temporary folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
-def demo_command(vault: Path | None, page: str, as_json: bool) -> None:
-    """Show pagesync's main job on the sample vault.
+def demo_command(vault: Path | None, page: str, db: str | None, as_json: bool) -> None:
+    """Show pagesync's main job on the sample vault, against a local server.
 
     Takes a page of the sample vault, converts it to the ProseMirror JSON that wiki servers
-    store and back to Markdown, and shows both, with whether the round trip changed a byte.
+    store, starts `pagesync serve` on an embedded SQLite file, creates the page through the
+    Productive API, lists the pages, reads the page back as Markdown, and says whether the
+    round trip kept the document.
 
     \b
     Examples:
       pagesync demo
       pagesync demo --page guides/rollouts.md
-      pagesync demo --json | jq .prosemirror
+      pagesync demo --db wiki.sqlite      # keep the server's data afterwards
+      pagesync demo --json | jq .listed
     """
     vault = vault or find_sample_vault()
     if vault is None:
         raise click.UsageError("no sample_vault/ next to this installation; pass --vault FOLDER")
-    demo = run_demo(vault, page)
+    demo = run_demo(vault, page, db)
     if as_json:
         payload = {"page": demo.page, "front_matter": demo.meta, **demo.outputs}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
