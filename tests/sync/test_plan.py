@@ -456,6 +456,23 @@ def test_a_new_local_page_in_a_new_folder_is_created_after_its_parent() -> None:
                                    "notes.md", "team/alice.md", "team/index.md"]
 
 
+def test_pages_moved_under_each_other_on_the_two_sides_stay_put_as_conflicts() -> None:
+    world = World()
+    world.files["guides/notes.md"] = world.files.pop("notes.md")
+    world.remote.change(world.guides, parent_id=world.notes)
+    files = dict(world.files)
+    plan = world.sync.run()
+    assert kinds(plan) == Counter({"conflict": 2})
+    assert {a.path for a in plan.actions if a.kind is Kind.CONFLICT} == {
+        "guides/index.md", "guides/notes.md"}
+    assert world.files == files
+    assert world.remote.pages[world.notes].parent_id is None
+    world.files["notes.md"] = world.files.pop("guides/notes.md")  # a person undoes one move
+    world.sync.run()
+    assert not world.sync.plan().drift
+    assert world.remote.pages[world.guides].parent_id == world.notes
+
+
 def test_a_new_page_waits_while_its_parent_is_in_conflict_and_gone_remotely() -> None:
     world = World()
     index = "guides/index.md"

@@ -673,6 +673,49 @@ def _keep_ancestors(actions: dict[str, list[Action]], ctx: _Context) -> None:
                 pending.append(parent)
 
 
+def _cycles(parents: Mapping[str, str | None]) -> set[str]:
+    """Return the keys caught in a parent cycle of a tree given as key -> parent key."""
+    done: set[str] = set()
+    caught: set[str] = set()
+    for start in parents:
+        trail: list[str] = []
+        key: str | None = start
+        while key is not None and key in parents and key not in done and key not in trail:
+            trail.append(key)
+            key = parents[key]
+        if key is not None and key in trail:
+            caught.update(trail[trail.index(key):])
+        done.update(trail)
+    return caught
+
+
+def _trees_after(actions: dict[str, list[Action]], ctx: _Context) -> set[str]:
+    """Return the pages in a parent cycle of the local tree or the remote tree after the run."""
+    local = {key: target.parent for key, target in ctx.targets.items()}
+    remote = {key: _remote_parent_after(key, found, ctx.pages[key])
+              for key, found in actions.items() if ctx.pages[key].remote is not None}
+    return _cycles(local) | _cycles(remote)
+
+
+def _untangle(actions: dict[str, list[Action]], ctx: _Context) -> None:
+    """Undo the moves that would put pages inside each other: each side keeps its tree.
+
+    A page moved under B on one side while B was moved under it on the other makes a loop no
+    tree can hold; the pages in it stay where they are on each side, reported as conflicts.
+    """
+    caught = _trees_after(actions, ctx)
+    while caught:
+        for key in caught:
+            page = ctx.pages[key]
+            if key in ctx.targets and page.local is not None:
+                ctx.targets[key] = replace(ctx.targets[key], parent=page.local_parent)
+            kept = [a for a in actions[key] if a.kind is not Kind.MOVE_REMOTE]
+            actions[key] = [*kept, _act(page, Kind.CONFLICT, "moved on both sides into a loop "
+                                        "(a page under its own child); move one of the files "
+                                        "to where it belongs")]
+        caught = _trees_after(actions, ctx) - caught
+
+
 def _on_remote_after(actions: dict[str, list[Action]], ctx: _Context) -> set[str]:
     """Return the keys of the pages the remote will have once the run is done."""
     return {key for key, found in actions.items()
@@ -805,6 +848,7 @@ def plan_sync(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
     actions: dict[str, list[Action]] = {}
     for key, page in pages.items():
         actions[key] = _rule(page)(page, ctx)
+    _untangle(actions, ctx)
     _keep_ancestors(actions, ctx)
     _wait_for_parents(actions, ctx)
     if options.mode is not Mode.PUSH and _tree_changes(actions, ctx):
