@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,11 +24,11 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, text
 
 from pagesync.server.app import create_app
 from pagesync.server.dialect import TokenRequest, load_dialects
+from pagesync.server.local import LocalServer, start_local_server
 from pagesync.server.store import Store, database_url, now_ms
 
 POSTGRES_ENV = "PAGESYNC_TEST_POSTGRES_URL"
@@ -88,39 +85,20 @@ class LiveServer:
     url: str
     store: Store
     client: httpx.Client
-    server: uvicorn.Server
-    thread: threading.Thread = field(repr=False)
-
-
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+    running: LocalServer = field(repr=False)
 
 
 def start_server(app: Any, store: Store) -> LiveServer:
     """Run ``app`` under uvicorn in a thread on a free port and wait until it accepts requests."""
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start within 10 s")
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{port}"
-    return LiveServer(url, store, httpx.Client(base_url=url, timeout=10), server, thread)
+    running = start_local_server(app)
+    client = httpx.Client(base_url=running.url, timeout=10)
+    return LiveServer(running.url, store, client, running)
 
 
 def stop_server(live: LiveServer) -> None:
     """Ask uvicorn to exit and wait for its thread."""
     live.client.close()
-    live.server.should_exit = True
-    live.thread.join(timeout=10)
+    live.running.stop()
 
 
 @pytest.fixture
