@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import merge3
+from markdown_it.token import Token
 
 from ..convert.markdown_it import get_parser
 from ..frontmatter import dump_front_matter, join_front_matter, order_keys, same_values
@@ -47,6 +48,7 @@ REMOTE_WINS = frozenset({"position"})
 
 _MISSING: Any = object()
 _BLANK = re.compile(r"[ \t]*\r?\n?")
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 # -- blocks -----------------------------------------------------------------------------------
@@ -54,9 +56,13 @@ _BLANK = re.compile(r"[ \t]*\r?\n?")
 
 def _block_starts(body: str) -> list[int]:
     """Return the line numbers where a top-level block (or a top-level list item) starts."""
+    parser = get_parser()
+    tokens: list[Token] = []
+    # Only the block rules: the inline pass (most of a parse) says nothing about block bounds.
+    parser.block.parse(body, parser, {}, tokens)
     starts = {
         token.map[0]
-        for token in get_parser().parse(body)
+        for token in tokens
         if token.map and token.nesting >= 0 and (
             token.level == 0 or (token.level == 1 and token.type == "list_item_open"))
     }
@@ -82,7 +88,8 @@ def split_blocks(body: str) -> list[str]:
     ``"".join(split_blocks(body)) == body`` always holds; blank lines inside a fence or a list
     item stay inside that block.
     """
-    lines = body.splitlines(keepends=True)
+    # Lines end at "\n" only, as the parser's do (str.splitlines also cuts at \x0c, \u2028...).
+    lines = _LINE.findall(body)
     if not lines:
         return []
     bounds = [0, *(start for start in _block_starts(body) if start > 0), len(lines)]
