@@ -41,6 +41,7 @@ def test_bodies_split_into_the_blocks_a_markdown_parser_sees(body: str,
     assert split_blocks(body) == blocks
 
 
+@settings(deadline=None)
 @given(st.lists(st.sampled_from(["a", " ", "\n", "-", "```", "#", ">", "1.", "\r\n", ":::"]))
        .map("".join))
 def test_splitting_loses_no_character(body: str) -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pagesync.sync.actions import WRITABLE, Kind, Mode, Plan
@@ -591,6 +591,7 @@ def test_a_state_record_reads_as_a_base() -> None:
 _SEGMENTS = st.sampled_from(["a", "b", "index.md", "a.md", "b.md", "c.md"])
 
 
+@settings(deadline=None)
 @given(st.lists(_SEGMENTS, min_size=1, max_size=4).map("/".join),
        st.sets(st.lists(_SEGMENTS, min_size=1, max_size=4).map("/".join)))
 def test_parent_file_follows_the_vault_layout_rule(path: str, present: set[str]) -> None:
