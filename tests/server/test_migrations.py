@@ -41,3 +41,31 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'x-0001' is registered twice"):
         migrate(engine, [Migration("x-0001", _table("a")), Migration("x-0001", _table("b"))])
     engine.dispose()
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_exactly_once(db: str) -> None:
+    # `pagesync serve` and `pagesync token create` started together on a new database used to
+    # both create the tables, and one crashed on the duplicate schema_migrations id.
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from pagesync.server.dialect import load_dialects
+    from pagesync.server.store import Store
+
+    start = Barrier(4)
+
+    def open_store() -> list[str]:
+        start.wait()
+        store = Store(db, load_dialects())
+        store.close()
+        return store.applied
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: open_store(), range(4)))
+    applied = [m for ran in results for m in ran]
+    assert len(applied) == len(set(applied)), applied
+    store = Store(db, load_dialects())
+    try:
+        assert set(applied) == applied_ids(store.engine)
+    finally:
+        store.close()
