@@ -6,8 +6,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from pagesync.sync.actions import WRITABLE, Kind, Mode, Plan
 from pagesync.sync.memory import MemoryRemote, pull_into
@@ -19,10 +17,8 @@ from pagesync.sync.plan import (
     base_from_record,
     body_hash,
     new_key,
-    parent_file,
     plan_sync,
 )
-from pagesync.vault_paths import parent_path
 
 INSTALL = "guides/install.md"
 LOCAL_TEXT = "para a, written locally"
@@ -586,13 +582,3 @@ def test_a_state_record_reads_as_a_base() -> None:
     assert (base.page_id, base.path, base.parent_id, base.version) == (
         world.install, INSTALL, world.guides, "1")
     assert base.body_hash == body_hash("para a\n\npara b\n")
-
-
-_SEGMENTS = st.sampled_from(["a", "b", "index.md", "a.md", "b.md", "c.md"])
-
-
-@settings(deadline=None)
-@given(st.lists(_SEGMENTS, min_size=1, max_size=4).map("/".join),
-       st.sets(st.lists(_SEGMENTS, min_size=1, max_size=4).map("/".join)))
-def test_parent_file_follows_the_vault_layout_rule(path: str, present: set[str]) -> None:
-    assert parent_file(path, present) == parent_path(path, present)
