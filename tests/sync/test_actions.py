@@ -53,7 +53,7 @@ def test_the_json_rendering_holds_every_action_with_its_fields() -> None:
     assert data["mode"] == "sync" and data["drift"] is True and data["held"] is None
     assert data["counts"] == {"update-remote": 1, "move-local": 1, "noop": 1}
     assert data["actions"][1] == {
-        "kind": "move-local", "side": "local", "page_id": "8", "path": "c.md",
+        "kind": "move-local", "side": "local", "key": "8", "page_id": "8", "path": "c.md",
         "to_path": "b/c.md", "reason": "moved remotely under b.md",
     }
 

@@ -199,7 +199,7 @@ def _summary(plan: Plan) -> str:
 
 
 def _action_json(action: Action) -> dict[str, Any]:
-    data: dict[str, Any] = {"kind": action.kind.value, "side": action.side,
+    data: dict[str, Any] = {"kind": action.kind.value, "side": action.side, "key": action.key,
                             "page_id": action.page_id, "path": action.path,
                             "reason": action.reason}
     optional = {"to_path": action.to_path, "parent": action.parent, "title": action.title,
