@@ -9,6 +9,7 @@ from pagesync.sync.sides import (
     body_hash,
     identify,
     local_parents,
+    local_snapshot,
     new_key,
     parent_file,
 )
@@ -28,6 +29,14 @@ def test_front_matter_ids_are_read_as_strings_and_numbers_as_positions() -> None
     assert (snapshot.page_id, snapshot.title, snapshot.position) == ("12", "3", 2.0)
     assert local("a.md", id="", position=True).page_id is None
     assert local("a.md", position=True).position is None
+
+
+def test_a_file_text_reads_as_a_snapshot_even_with_markers_in_its_header() -> None:
+    plain = local_snapshot("a.md", "---\nid: 7\ntitle: A\n---\nbody\n")
+    assert (plain.page_id, plain.body_hash, plain.conflicted) == ("7", body_hash("body\n"), False)
+    marked = local_snapshot("a.md", "---\nid: 7\n<<<<<<< local\ntitle: A\n=======\ntitle: B\n"
+                                    ">>>>>>> remote (version 2)\n---\nbody\n")
+    assert (marked.page_id, marked.title, marked.conflicted) == ("7", "A", True)
 
 
 def test_of_two_files_with_one_id_the_one_at_the_base_path_keeps_it() -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..frontmatter import join_front_matter, same_values, split_front_matter
 from .actions import DELETES, Action, Kind, Plan
-from .merge import PageTexts, has_markers, merge_page, resolve_markers
+from .merge import PageTexts, merge_page
 from .plan import (
     STRUCTURE_KEYS,
     LocalSnapshot,
@@ -33,6 +33,7 @@ from .plan import (
     local_parents,
     plan_sync,
 )
+from .sides import local_snapshot
 
 
 @dataclass
@@ -112,14 +113,7 @@ class MemoryVault:
 
     def snapshots(self) -> list[LocalSnapshot]:
         """Return every file as scanned."""
-        found = []
-        for path, text in self.files.items():
-            conflicted = has_markers(text)
-            # Markers in the header break its YAML: the local side still says which page it is.
-            readable = resolve_markers(text, "local") if conflicted else text
-            meta, body = split_front_matter(readable, source=path)
-            found.append(LocalSnapshot(path, body_hash(body), meta, conflicted))
-        return found
+        return [local_snapshot(path, text) for path, text in self.files.items()]
 
 
 @dataclass(frozen=True)

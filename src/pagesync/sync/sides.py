@@ -14,6 +14,9 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..frontmatter import split_front_matter
+from .merge import has_markers, resolve_markers
+
 NEW_PREFIX = "new:"
 STRUCTURE_KEYS = frozenset({"id", "title", "position"})
 
@@ -62,6 +65,21 @@ class LocalSnapshot:
     def position(self) -> float | None:
         """Return the front-matter ``position`` as a number, or None."""
         return _number(self.meta.get("position"))
+
+
+def local_snapshot(path: str, text: str) -> LocalSnapshot:
+    """Return the snapshot of a page file's text, conflicted or not.
+
+    Markers in the header break its YAML, so a conflicted file is read through its local side
+    (:func:`pagesync.sync.merge.resolve_markers`): it still says which page it is.
+
+    Raises:
+        FrontMatterError: the YAML is invalid for another reason; names ``path`` and the line.
+    """
+    conflicted = has_markers(text)
+    readable = resolve_markers(text, "local") if conflicted else text
+    meta, body = split_front_matter(readable, source=path)
+    return LocalSnapshot(path, body_hash(body), meta, conflicted)
 
 
 @dataclass(frozen=True)
