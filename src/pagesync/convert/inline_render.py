@@ -107,6 +107,11 @@ def _mark_key(mark: Node) -> Any:
     attrs = mark.get("attrs")
     if not attrs:
         return mark["type"]
+    values = attrs.values()
+    if all(value is None or type(value) is str for value in values):
+        # Link attrs are strings or null, and two such dicts are equal exactly when their
+        # JSON is: a sorted tuple keys them without the cost of encoding.
+        return (mark["type"], tuple(sorted(attrs.items())))
     return (mark["type"], json.dumps(attrs, sort_keys=True))
 
 
@@ -134,7 +139,9 @@ class _InlineWriter:
 
     def step(self, i: int, node: Node, trailing_break: bool) -> None:
         keys = self.keys[i]
-        if not keys and not self.stack:
+        if not keys:
+            # Plain text after marked text (the common case): close everything, open nothing.
+            self.close_to(0)
             piece, is_text = self.leaf(node, trailing_break)
             self.out.append(piece)
             self.last_text = len(self.out) - 1 if is_text else -1
@@ -262,12 +269,15 @@ class _InlineWriter:
         if node["type"] != "text":
             return False
         links = [(k, m) for k, m in new if m["type"] == "link"]
-        if len(links) != 1 or node["type"] != "text" or extent[links[0][0]] != 1:
+        if len(links) != 1 or extent[links[0][0]] != 1:
             return False
         key, mark = links[0]
+        attrs, text = mark.get("attrs") or {}, node["text"]
+        # Most links are not autolinks: compare the text first, the costlier checks after.
+        if attrs.get("href") not in (text, "mailto:" + text):
+            return False
         if not _is_plain_link(mark) or _has_code(node) or len(node.get("marks", ())) != len(new):
             return False
-        attrs, text = mark["attrs"], node["text"]
         if attrs.get("title") is not None or attrs.get("label"):
             return False
         href = attrs["href"]
