@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import functools
 import re
-import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy import (
 
 from .plate import PLATE_FAVOURITES, PLATE_PAGES
 from .plate_input import PlateError, content_changes, patch_changes, read_title, split_columns
+from .readers import ThreadReader
 from .store import PAGES, USERS, Store, now_ms
 
 SEARCH_LIMIT = 50
@@ -330,37 +330,14 @@ class Prepared:
 
 
 class Reader:
-    """Run prepared reads on one pooled connection kept per thread, not checked out per request.
-
-    The connections go back to the pool when the store closes. Each read ends with a rollback,
-    so the next one sees every committed write (and PostgreSQL keeps no transaction open).
-    """
+    """Run prepared reads on the connection ``readers.ThreadReader`` keeps for each thread."""
 
     def __init__(self, store: Store) -> None:
-        self.engine = store.engine
-        self._kept: dict[int, Any] = {}
-        store.on_close(self.close)
+        self.thread = ThreadReader(store)
 
     def rows(self, prepared: Prepared, **values: Any) -> list[Any]:
         """Run ``prepared`` with ``values`` on this thread's connection."""
-        thread = threading.get_ident()
-        connection = self._kept.get(thread)
-        if connection is None:
-            connection = self._kept[thread] = self.engine.raw_connection()
-        try:
-            found = prepared.rows_on(connection, **values)
-            connection.rollback()
-        except Exception:
-            del self._kept[thread]
-            connection.invalidate()
-            raise
-        return found
-
-    def close(self) -> None:
-        """Hand the kept connections back to the pool."""
-        kept, self._kept = self._kept, {}
-        for connection in kept.values():
-            connection.close()
+        return self.thread.run(lambda connection: prepared.rows_on(connection, **values))
 
 
 @functools.lru_cache(maxsize=16)

@@ -6,7 +6,6 @@ organization, or a deleted one, does not exist here.
 
 from __future__ import annotations
 
-import threading
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -17,6 +16,7 @@ from .productive import PRODUCTIVE_PAGES
 from .productive_input import Changes
 from .productive_query import ListQuery
 from .productive_wire import organization_resource, page_resource, person_resource, project_resource
+from .readers import ThreadReader
 from .store import PAGES, SCOPES, USERS, Store, now_ms
 
 PP = PRODUCTIVE_PAGES
@@ -58,8 +58,9 @@ class Prepared:
 
     Building, cache-keying and wrapping a Core statement, and checking a connection out of the
     pool, cost several times what SQLite takes to answer; the hot read path (``GET
-    /pages/{id}``) compiles once, keeps one connection per thread (handed back when the store
-    closes) and sends only bound parameters, never text built from input.
+    /pages/{id}``) compiles once, reads on the connection a ``readers.ThreadReader`` keeps per
+    thread (handed back when the store closes) and sends only bound parameters, never text
+    built from input.
     """
 
     def __init__(self, statement: Any, store: Store) -> None:
@@ -67,8 +68,7 @@ class Prepared:
         self.row_type = namedtuple("Row", [c.name for c in statement.selected_columns])  # type: ignore[misc]
         self.engine = store.engine
         self._compiled = statement.compile(dialect=store.engine.dialect)
-        self._readers: dict[int, Any] = {}
-        store.on_close(self.close)
+        self.reader = ThreadReader(store)
 
     def first(self, **params: Any) -> Any:
         """Run the query with ``params``; return the first row or None."""
@@ -76,27 +76,12 @@ class Prepared:
         args: Any = params
         if compiled.positional:
             args = tuple(params[name] for name in compiled.positiontup)
-        thread = threading.get_ident()
-        connection = self._readers.get(thread)
-        if connection is None:
-            connection = self._readers[thread] = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(compiled.string, args)
-            values = cursor.fetchone()
-            cursor.close()
-            connection.rollback()  # end the read: PostgreSQL would otherwise keep it open
-        except Exception:
-            del self._readers[thread]
-            connection.invalidate()
-            raise
-        return None if values is None else self.row_type(*values)
+        found = self.reader.rows(compiled.string, args)
+        return self.row_type(*found[0]) if found else None
 
     def close(self) -> None:
         """Hand the kept connections back to the pool."""
-        readers, self._readers = self._readers, {}
-        for connection in readers.values():
-            connection.close()
+        self.reader.close()
 
 
 def by_id_statement() -> Select[Any]:

@@ -1,10 +1,10 @@
 """Fast reads for the Raven API: queries compiled once, and the ids behind paged lists.
 
 ``RawQuery`` compiles a statement once for the store's database and runs it on a DBAPI
-connection kept per thread (``Readers``: one per app, shared by its queries). Building,
-cache-keying and wrapping a Core statement and checking a connection out of the pool cost
-several times what SQLite takes to answer a by-key read. Only bound parameters are sent, never
-text built from input.
+connection kept per thread (``Readers``, the shared ``readers.ThreadReader``: one per app,
+shared by its queries). Building, cache-keying and wrapping a Core statement and checking a
+connection out of the pool cost several times what SQLite takes to answer a by-key read. Only
+bound parameters are sent, never text built from input.
 
 ``ListIndex`` keeps the ordered ids of a space's (or a parent's) live pages. ``GET /v1/pages``
 answers page N with ``meta.total``: in SQL a count and an OFFSET over every live page, which
@@ -18,7 +18,6 @@ show within that time.
 
 from __future__ import annotations
 
-import threading
 import time
 from array import array
 from collections import namedtuple
@@ -27,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select, text
 
-from .store import PAGES, Store
+from .readers import ThreadReader
+from .store import PAGES
 
 _LIVE = PAGES.c.deleted_at.is_(None)
 _SPACE_IDS = select(PAGES.c.id).where(PAGES.c.scope_id == bindparam("key"), _LIVE)
@@ -35,41 +35,8 @@ _PARENT_IDS = select(PAGES.c.id).where(PAGES.c.parent_id == bindparam("key"), _L
 _MAX_ENTRIES = 256
 
 
-class Readers:
-    """One pooled connection per thread, kept for the reads of one app and shared by its queries.
-
-    Sharing matters on PostgreSQL: a connection kept per query would take a pool slot each.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.engine = store.engine
-        self._kept: dict[int, Any] = {}
-        store.on_close(self.close)
-
-    def rows(self, sql: str, args: Any) -> list[tuple[Any, ...]]:
-        """Run one read on this thread's connection and return the plain DBAPI rows."""
-        thread = threading.get_ident()
-        connection = self._kept.get(thread)
-        if connection is None:
-            connection = self._kept[thread] = self.engine.raw_connection()
-        try:
-            raw: Any = connection.dbapi_connection  # the driver's own: no pool proxy here
-            cursor = raw.cursor()
-            cursor.execute(sql, args)
-            found = list(cursor.fetchall())
-            cursor.close()
-            raw.rollback()  # end the read: PostgreSQL would otherwise keep it open
-        except Exception:
-            del self._kept[thread]
-            connection.invalidate()
-            raise
-        return found
-
-    def close(self) -> None:
-        """Hand the kept connections back to the pool."""
-        kept, self._kept = self._kept, {}
-        for connection in kept.values():
-            connection.close()
+# One read connection per thread, shared by this app's queries; the name its callers import.
+Readers = ThreadReader
 
 
 class RawQuery:
