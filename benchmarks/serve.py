@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -30,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -224,68 +227,112 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
 
 
-def measure(pages: int, seconds: int, generator: str = "auto") -> None:
-    """Seed, start both servers, load them, print the figures."""
-    folder = Path(tempfile.mkdtemp(prefix="pagesync-bench-"))
-    db = folder / "bench.sqlite"
-    began = time.perf_counter()
-    auth = seed_store(db, pages)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    )
-    print(f"stored {pages:,} pages in {time.perf_counter() - began:.1f} s ({db})")
+@dataclass
+class Servers:
+    """The two servers of one comparison: their ports, and pagesync's process id."""
+
+    bare_port: int
+    serve_port: int
+    pid: int
+
+
+@contextlib.contextmanager
+def bench_db(prefix: str) -> Iterator[Path]:
+    """Yield a database path in a fresh temporary folder, removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder / "bench.sqlite"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def both_servers(db: Path) -> Iterator[Servers]:
+    """Start the bare endpoint and ``pagesync serve`` on ``db``; stop both afterwards."""
     bare_port, serve_port = free_port(), free_port()
     bare = start([sys.executable, str(HERE), "bare", str(db), str(bare_port)], bare_port)
     pagesync = str(Path(sys.executable).with_name("pagesync"))
-    serve_argv = [pagesync, "serve", "--db", str(db), "--port", str(serve_port)]
-    server = start(serve_argv, serve_port)
-    headers = {
-        "X-Auth-Token": auth["token"],
-        "X-Organization-Id": auth["organization_id"],
-        "Accept": "application/vnd.api+json",
-    }
-    tool = ensure_wrk() if generator == "auto" else None
-    generator = tool or "httpx (wrk not available)"
-    print(f"load generator: {generator}, {seconds} s per run, one uvicorn worker per server")
-    print("connections: 32 for the two single-row runs, 8 for the list run")
-    rng = random.Random(11)
-    ids = [rng.randint(1, pages) for _ in range(200)]
+    server = start([pagesync, "serve", "--db", str(db), "--port", str(serve_port)], serve_port)
     try:
-        _report(tool, bare_port, serve_port, ids, headers, seconds, server.pid)
+        yield Servers(bare_port, serve_port, server.pid)
     finally:
         for process in (bare, server):
             process.terminate()
             process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
-def _report(
+def best_of_alternate_runs(
     tool: str | None,
-    bare_port: int,
-    serve_port: int,
-    ids: list[int],
+    bare_urls: list[str],
+    page_urls: list[str],
     headers: dict[str, str],
     seconds: int,
-    pid: int,
-) -> None:
-    bare_urls = [f"http://127.0.0.1:{bare_port}/row/{i}" for i in ids]
-    page_urls = [f"http://127.0.0.1:{serve_port}/api/v2/pages/{i}" for i in ids]
-    list_urls = [
-        f"http://127.0.0.1:{serve_port}/api/v2/pages?filter%5Bproject_id%5D={p}&sort=-updated_at"
-        for p in sorted({i % PROJECTS + 1 for i in ids})
-    ]
-    load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
-    # Both servers get the same request headers, alternately, twice; each keeps its best run
-    # (the machine may be shared: alternating spreads other jobs' load over both).
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Load the bare and the pagesync single-row URLs alternately, twice; keep each's best run.
+
+    The machine may be shared: alternating spreads other jobs' load over both servers.
+    """
     bares, singles = [], []
     for _ in range(2):
         bares.append(load(tool, bare_urls, headers, 32, seconds))
         singles.append(load(tool, page_urls, headers, 32, seconds))
-    bare = max(bares, key=lambda run: run["rps"])
-    single = max(singles, key=lambda run: run["rps"])
-    listed = min(
-        (load(tool, list_urls, headers, 8, seconds) for _ in range(2)), key=lambda run: run["p99"]
-    )
+    return max(bares, key=lambda run: run["rps"]), max(singles, key=lambda run: run["rps"])
+
+
+def lowest_p99(
+    tool: str | None, urls: list[str], headers: dict[str, str], seconds: int
+) -> dict[str, float]:
+    """Load ``urls`` twice on 8 connections; return the run with the lower p99."""
+    runs = (load(tool, urls, headers, 8, seconds) for _ in range(2))
+    return min(runs, key=lambda run: run["p99"])
+
+
+def print_figures(rows: list[tuple[str, dict[str, float], str]]) -> None:
+    """Print one line per run: its name, throughput, p50, p99, non-2xx count and a note."""
+    for name, figures, note in rows:
+        print(
+            f"{name:<66} {figures['rps']:7.0f} req/s  p50 {figures['p50']:5.1f} ms  "
+            f"p99 {figures['p99']:5.1f} ms  non-2xx {figures['errors']:.0f}  {note}"
+        )
+
+
+def measure(pages: int, seconds: int, generator: str = "auto") -> None:
+    """Seed, start both servers, load them, print the figures."""
+    with bench_db("pagesync-bench-") as db:
+        began = time.perf_counter()
+        auth = seed_store(db, pages)
+        machine, python = platform.machine(), platform.python_version()
+        print(f"machine: {machine}, {os.cpu_count()} CPUs, Python {python}")
+        print(f"stored {pages:,} pages in {time.perf_counter() - began:.1f} s ({db})")
+        with both_servers(db) as servers:
+            headers = {
+                "X-Auth-Token": auth["token"],
+                "X-Organization-Id": auth["organization_id"],
+                "Accept": "application/vnd.api+json",
+            }
+            tool = ensure_wrk() if generator == "auto" else None
+            generator = tool or "httpx (wrk not available)"
+            print(f"load generator: {generator}, {seconds} s per run, one uvicorn worker each")
+            print("connections: 32 for the two single-row runs, 8 for the list run")
+            rng = random.Random(11)
+            ids = [rng.randint(1, pages) for _ in range(200)]
+            _report(tool, servers, ids, headers, seconds)
+
+
+def _report(
+    tool: str | None, servers: Servers, ids: list[int], headers: dict[str, str], seconds: int
+) -> None:
+    bare_urls = [f"http://127.0.0.1:{servers.bare_port}/row/{i}" for i in ids]
+    base = f"http://127.0.0.1:{servers.serve_port}/api/v2/pages"
+    page_urls = [f"{base}/{i}" for i in ids]
+    list_urls = [
+        f"{base}?filter%5Bproject_id%5D={p}&sort=-updated_at"
+        for p in sorted({i % PROJECTS + 1 for i in ids})
+    ]
+    load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
+    # Both servers get the same request headers.
+    bare, single = best_of_alternate_runs(tool, bare_urls, page_urls, headers, seconds)
+    listed = lowest_p99(tool, list_urls, headers, seconds)
     share = single["rps"] / bare["rps"] * 100
     rows = [
         ("bare Starlette + SQLite GET /row/{id}", bare, ""),
@@ -296,12 +343,8 @@ def _report(
             "p99 < 25 ms",
         ),
     ]
-    for name, figures, note in rows:
-        print(
-            f"{name:<66} {figures['rps']:7.0f} req/s  p50 {figures['p50']:5.1f} ms  "
-            f"p99 {figures['p99']:5.1f} ms  non-2xx {figures['errors']:.0f}  {note}"
-        )
-    print(f"pagesync serve RSS after the runs: {rss_mb(pid):.0f} MB (target < 200 MB)")
+    print_figures(rows)
+    print(f"pagesync serve RSS after the runs: {rss_mb(servers.pid):.0f} MB (target < 200 MB)")
     load1, load5, _ = os.getloadavg()
     cpus = os.cpu_count()
     print(f"load average after the runs: {load1:.1f} (1 min), {load5:.1f} (5 min), {cpus} CPUs")
@@ -351,41 +394,25 @@ def select_id(table: Any, condition: Any) -> Any:
 
 def measure_raven(pages: int, seconds: int, generator: str = "auto") -> None:
     """Seed a Raven space, start the bare app and pagesync, print the Raven figures."""
-    folder = Path(tempfile.mkdtemp(prefix="pagesync-bench-raven-"))
-    db = folder / "bench.sqlite"
-    began = time.perf_counter()
-    auth = seed_raven(db, pages)
-    print(f"raven: stored {pages:,} pages in one space in {time.perf_counter() - began:.1f} s")
-    # The documented 1,000 requests a minute would turn most of the load into 429s.
-    os.environ["PAGESYNC_RAVEN_RATE_LIMIT"] = str(10**9)
-    bare_port, serve_port = free_port(), free_port()
-    bare = start([sys.executable, str(HERE), "bare", str(db), str(bare_port)], bare_port)
-    pagesync = str(Path(sys.executable).with_name("pagesync"))
-    server = start([pagesync, "serve", "--db", str(db), "--port", str(serve_port)], serve_port)
-    tool = ensure_wrk() if generator == "auto" else None
-    try:
-        _report_raven(tool, bare_port, serve_port, pages, auth, seconds, server.pid)
-    finally:
-        for process in (bare, server):
-            process.terminate()
-            process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with bench_db("pagesync-bench-raven-") as db:
+        began = time.perf_counter()
+        auth = seed_raven(db, pages)
+        print(f"raven: stored {pages:,} pages in one space in {time.perf_counter() - began:.1f} s")
+        # The documented 1,000 requests a minute would turn most of the load into 429s.
+        os.environ["PAGESYNC_RAVEN_RATE_LIMIT"] = str(10**9)
+        with both_servers(db) as servers:
+            tool = ensure_wrk() if generator == "auto" else None
+            _report_raven(tool, servers, pages, auth, seconds)
 
 
 def _report_raven(
-    tool: str | None,
-    bare_port: int,
-    serve_port: int,
-    pages: int,
-    auth: dict[str, str],
-    seconds: int,
-    pid: int,
+    tool: str | None, servers: Servers, pages: int, auth: dict[str, str], seconds: int
 ) -> None:
     rng = random.Random(13)
     ids = [rng.randint(1, pages) for _ in range(200)]
-    base = f"http://127.0.0.1:{serve_port}/v1"
+    base = f"http://127.0.0.1:{servers.serve_port}/v1"
     headers = {"Authorization": f"Bearer {auth['token']}"}
-    bare_urls = [f"http://127.0.0.1:{bare_port}/row/{i}" for i in ids]
+    bare_urls = [f"http://127.0.0.1:{servers.bare_port}/row/{i}" for i in ids]
     page_urls = [f"{base}/pages/page_{i:012d}" for i in ids]
     scope = f"workspaceId={auth['workspace_id']}&spaceId={auth['space_id']}"
     last = max(1, pages // 20)
@@ -393,16 +420,8 @@ def _report_raven(
     list_urls = [f"{base}/pages?{scope}&limit=20&page={n}" for n in numbers]
     load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
     load(tool, list_urls[:5], headers, 2, 1)  # and the list index (read once per space)
-    # As for Productive: alternate the two servers twice, keep each one's best run.
-    bares, singles = [], []
-    for _ in range(2):
-        bares.append(load(tool, bare_urls, headers, 32, seconds))
-        singles.append(load(tool, page_urls, headers, 32, seconds))
-    bare = max(bares, key=lambda run: run["rps"])
-    single = max(singles, key=lambda run: run["rps"])
-    listed = min(
-        (load(tool, list_urls, headers, 8, seconds) for _ in range(2)), key=lambda run: run["p99"]
-    )
+    bare, single = best_of_alternate_runs(tool, bare_urls, page_urls, headers, seconds)
+    listed = lowest_p99(tool, list_urls, headers, seconds)
     share = single["rps"] / bare["rps"] * 100
     rows = [
         ("bare Starlette + SQLite GET /row/{id}", bare, ""),
@@ -410,12 +429,8 @@ def _report_raven(
         (f"pagesync GET /v1/pages?limit=20&page=1..{last} ({pages:,} in the space)", listed,
          "p99 < 25 ms"),
     ]  # fmt: skip
-    for name, figures, note in rows:
-        print(
-            f"{name:<66} {figures['rps']:7.0f} req/s  p50 {figures['p50']:5.1f} ms  "
-            f"p99 {figures['p99']:5.1f} ms  non-2xx {figures['errors']:.0f}  {note}"
-        )
-    print(f"pagesync serve RSS after the Raven runs: {rss_mb(pid):.0f} MB")
+    print_figures(rows)
+    print(f"pagesync serve RSS after the Raven runs: {rss_mb(servers.pid):.0f} MB")
 
 
 def main() -> None:

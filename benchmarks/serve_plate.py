@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -160,44 +158,24 @@ def in_process(db: Path, auth: dict[str, str], pages: int) -> None:
 
 def measure_plate(pages: int, seconds: int, generator: str = "auto") -> None:
     """Seed, start the bare app and pagesync, print the Plate figures."""
-    folder = Path(tempfile.mkdtemp(prefix="pagesync-bench-plate-"))
-    db = folder / "bench.sqlite"
-    began = time.perf_counter()
-    auth = seed_plate(db, pages)
-    print(f"plate: stored {pages:,} pages in {time.perf_counter() - began:.1f} s")
-    in_process(db, auth, pages)
-    bare_port, serve_port = serve.free_port(), serve.free_port()
-    bare = serve.start(
-        [sys.executable, serve.HERE.as_posix(), "bare", str(db), str(bare_port)], bare_port
-    )
-    pagesync = str(Path(sys.executable).with_name("pagesync"))
-    server = serve.start(
-        [pagesync, "serve", "--db", str(db), "--port", str(serve_port)], serve_port
-    )
-    tool = serve.ensure_wrk() if generator == "auto" else None
-    try:
-        _report_plate(tool, bare_port, serve_port, pages, auth, seconds, server.pid)
-    finally:
-        for process in (bare, server):
-            process.terminate()
-            process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with serve.bench_db("pagesync-bench-plate-") as db:
+        began = time.perf_counter()
+        auth = seed_plate(db, pages)
+        print(f"plate: stored {pages:,} pages in {time.perf_counter() - began:.1f} s")
+        in_process(db, auth, pages)
+        with serve.both_servers(db) as servers:
+            tool = serve.ensure_wrk() if generator == "auto" else None
+            _report_plate(tool, servers, pages, auth, seconds)
 
 
 def _report_plate(
-    tool: str | None,
-    bare_port: int,
-    serve_port: int,
-    pages: int,
-    auth: dict[str, str],
-    seconds: int,
-    pid: int,
+    tool: str | None, servers: serve.Servers, pages: int, auth: dict[str, str], seconds: int
 ) -> None:
     rng = random.Random(17)
     ids = [rng.randint(1, pages) for _ in range(200)]
-    base = f"http://127.0.0.1:{serve_port}/api/pages"
+    base = f"http://127.0.0.1:{servers.serve_port}/api/pages"
     headers = {"Authorization": f"Bearer {auth['token']}"}
-    bare_urls = [f"http://127.0.0.1:{bare_port}/row/{i}" for i in ids]
+    bare_urls = [f"http://127.0.0.1:{servers.bare_port}/row/{i}" for i in ids]
     page_urls = [f"{base}/{public_id(i)}" for i in ids]
     search_urls = [f"{base}?search={word(rng.randrange(VOCABULARY))}" for _ in range(200)]
     serve.load(tool, page_urls[:20], headers, 8, 2)  # warm both caches before measuring
@@ -210,12 +188,8 @@ def _report_plate(
         ("pagesync GET /api/pages/{id}", single, f"{share:.0f}% of bare; target >= 70%"),
         (f"pagesync GET /api/pages?search=<word> ({pages:,} pages)", search, "p99 < 50 ms"),
     ]
-    for name, figures, note in rows:
-        print(
-            f"{name:<66} {figures['rps']:7.0f} req/s  p50 {figures['p50']:5.1f} ms  "
-            f"p99 {figures['p99']:5.1f} ms  non-2xx {figures['errors']:.0f}  {note}"
-        )
-    print(f"pagesync serve RSS after the Plate runs: {serve.rss_mb(pid):.0f} MB")
+    serve.print_figures(rows)
+    print(f"pagesync serve RSS after the Plate runs: {serve.rss_mb(servers.pid):.0f} MB")
 
 
 def main() -> None:
