@@ -56,6 +56,11 @@ _EMAIL = re.compile(
 _MENTION_ID = re.compile(r"[\w.:-]+\Z")
 _FOOTNOTE_LABEL = re.compile(r"[^\s\[\]^]+\Z")
 _BACKTICKS = re.compile(r"`+")
+# URLs that markdown-it's normalizeLink provably leaves alone (an http(s) lowercase host, or
+# a relative path; only characters it never encodes): most links, decided without parsing.
+_PLAIN_URL = re.compile(
+    r"(?:https?://[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*(?=/|\Z)|(?!//))[A-Za-z0-9._~/-]+\Z"
+)
 
 
 @dataclass
@@ -387,6 +392,8 @@ def _closes(out: list[str], at: int) -> bool:
 @lru_cache(maxsize=4096)
 def reads_back(url: str) -> bool:
     """Tell whether markdown-it reads a link destination back unchanged (and allows it)."""
+    if len(url) <= 200 and _PLAIN_URL.match(url):
+        return True
     parser = get_parser()
     return bool(parser.validateLink(url)) and parser.normalizeLink(url) == url
 
