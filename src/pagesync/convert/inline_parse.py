@@ -37,6 +37,8 @@ _CLOSE_TAG = re.compile(r"</(u|mark|sub|sup|em|strong|s|span)>\Z")
 _ISLAND = re.compile(r"<pagesync-node json='([^']*)'\s*/>\Z")
 _BR = "<br />"
 _LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]")
+# The schema's link defaults, read once: every parsed link starts from a copy.
+_LINK_DEFAULTS = default_attrs("link")
 
 
 def inline_from_tokens(
@@ -116,6 +118,9 @@ def _normalize_label(label: str) -> str:
 
 
 def _ranked(marks: list[Node]) -> list[Node]:
+    if len(marks) == 1:
+        # Most marked text carries one mark: nothing to order.
+        return [_copy_mark(marks[0])]
     ordered = sorted(marks, key=lambda m: MARK_RANK.get(m["type"], _UNRANKED))
     return [_copy_mark(m) for m in ordered]
 
@@ -211,7 +216,7 @@ def _link_open(state: _Inline, i: int) -> int:
     if mention is not None:
         state.node(mention)
         return i + 3
-    attrs = default_attrs("link")
+    attrs = dict(_LINK_DEFAULTS)
     attrs["href"] = href
     title = token.attrGet("title")
     attrs["title"] = str(title) if title else None
