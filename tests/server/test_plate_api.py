@@ -9,11 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import schemathesis
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from tests.server.fuzz import fuzz_for_server_errors
 from tests.server.plate_session import ALL, PlateSession, make_user, open_session
 
 from pagesync.cli import cli
@@ -133,27 +130,12 @@ def test_the_document_is_served_without_a_token(plate: PlateSession) -> None:
 def test_fuzzing_the_live_server_finds_no_server_error(plate: PlateSession) -> None:
     page = plate.create(title="Fuzzed", content="fuzz me")
     plate.create(title="Child", parent_id=page["id"])
-    schema = schemathesis.openapi.from_url(f"{plate.live.url}/api/pages/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    strategy = st.one_of(
-        [op.as_strategy(generation_mode=mode) for op in operations for mode in GenerationMode]
+    failures = fuzz_for_server_errors(
+        f"{plate.live.url}/api/pages/openapi.json",
+        f"{plate.live.url}/api/pages",
+        plate.user.headers,
+        FUZZ_EXAMPLES,
     )
-    base_url = f"{plate.live.url}/api/pages"
-    failures: list[str] = []
-
-    @settings(
-        max_examples=FUZZ_EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=strategy)
-    def fuzz(case: schemathesis.Case) -> None:
-        response = case.call(base_url=base_url, headers=plate.user.headers, timeout=10)
-        if response.status_code >= 500:
-            failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}")
-
-    fuzz()
     assert failures == []
 
 

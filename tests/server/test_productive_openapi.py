@@ -1,10 +1,7 @@
 """The OpenAPI document of /api/v2, and a bounded schemathesis fuzz of the live server."""
 
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
 from tests.server.conftest import ProductiveSession
+from tests.server.fuzz import fuzz_for_server_errors
 
 from pagesync.server.productive_openapi import openapi_document
 
@@ -22,25 +19,10 @@ def test_the_document_is_served_without_a_token(productive: ProductiveSession) -
 def test_fuzzing_the_live_server_finds_no_server_error(productive: ProductiveSession) -> None:
     doc = productive.create(title="Doc", body='{"text":"fuzz me"}')
     productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])
-    schema = schemathesis.openapi.from_url(f"{productive.live.url}/api/v2/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    strategy = st.one_of(
-        [op.as_strategy(generation_mode=mode) for op in operations for mode in GenerationMode]
+    failures = fuzz_for_server_errors(
+        f"{productive.live.url}/api/v2/openapi.json",
+        f"{productive.live.url}/api/v2",
+        productive.auth.headers,
+        FUZZ_EXAMPLES,
     )
-    base_url = f"{productive.live.url}/api/v2"
-    failures: list[str] = []
-
-    @settings(
-        max_examples=FUZZ_EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=strategy)
-    def fuzz(case: schemathesis.Case) -> None:
-        response = case.call(base_url=base_url, headers=productive.auth.headers, timeout=10)
-        if response.status_code >= 500:
-            failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}")
-
-    fuzz()
     assert failures == []

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from tests.server.conftest import LiveServer, start_server, stop_server
+from tests.server.fuzz import fuzz_strategy
 from tests.server.raven_session import RavenSession, make_key
 
 from pagesync.server.app import create_app
@@ -69,22 +69,11 @@ def fuzz(session: RavenSession, document: dict[str, Any]) -> Counter[int]:
     base_url = session.live.url + "/v1"
     statuses: Counter[int] = Counter()
     for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+        seen = fuzz_strategy(
+            result.ok().as_strategy(), base_url, session.key.headers, EXAMPLES, derandomize=True
         )
-        def check(case: Any) -> None:
-            response = case.call(base_url=base_url, headers=session.key.headers)
-            statuses[response.status_code] += 1
-            assert response.status_code < 500, (case.method, case.formatted_path, response.text)
-
-        check()
+        assert seen.failures == []
+        statuses += seen.statuses
     return statuses
 
 
