@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pagesync.convert import doc_to_markdown, markdown_to_doc
 from pagesync.convert.dialects import (
     SPELLINGS,
+    _detect_by_walk,
     detect_spelling,
     from_canonical,
     parse_productive_body,
@@ -251,6 +254,66 @@ def test_malformed_documents_name_the_path(source: Any, path: str) -> None:
     with pytest.raises(DocumentError) as info:
         detect_spelling(source)
     assert info.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("source", "path"),
+    [
+        (doc({"type": "paragraph", "marks": None}), "$.content[0].marks"),
+        (doc({"type": "paragraph", "content": None}), "$.content[0].content"),
+        (
+            doc({"type": "paragraph", "content": [{"type": "text", "text": "x", "marks": None}]}),
+            "$.content[0].content[0].marks",
+        ),
+        (
+            doc({"type": "paragraph", "content": [{"type": "text", "text": "x", "content": 1}]}),
+            "$.content[0].content[0].content",
+        ),
+        (doc({"type": "paragraph", "content": [{"type": "text", "marks": [7]}]}), None),
+    ],
+)
+def test_tiptap_names_do_not_hide_a_malformed_shape(source: Any, path: str | None) -> None:
+    """Only Tiptap names here: the quick Tiptap check must still leave the faults to the walk."""
+    with pytest.raises(DocumentError) as info:
+        detect_spelling(source)
+    assert info.value.path == (path or "$.content[0].content[0].marks[0]")
+
+
+# Node and mark names of every spelling (and an unknown one), so that random trees mix them.
+_NODE_NAMES = sorted(
+    {"paragraph", "heading", "image", "text", "drawio"}
+    | {alias.name for sp in SPELLINGS.values() for alias in sp.nodes.values()}
+    | {canonical for sp in SPELLINGS.values() for canonical in sp.nodes}
+)
+_MARK_NAMES = sorted(
+    {"comment"}
+    | {alias.name for sp in SPELLINGS.values() for alias in sp.marks.values()}
+    | {canonical for sp in SPELLINGS.values() for canonical in sp.marks}
+)
+_MARKS = st.lists(st.fixed_dictionaries({"type": st.sampled_from(_MARK_NAMES)}), max_size=2)
+_TREES = st.recursive(
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(_NODE_NAMES)}, optional={"marks": _MARKS, "text": st.just("x")}
+    ),
+    lambda children: st.fixed_dictionaries(
+        {"type": st.sampled_from(_NODE_NAMES), "content": st.lists(children, max_size=4)},
+        optional={"marks": _MARKS},
+    ),
+    max_leaves=12,
+)
+
+
+def _outcome(detect: Any, source: Any) -> str:
+    try:
+        return str(detect(source, "<document>"))
+    except DocumentError as err:
+        return f"error at {err.path}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TREES)
+def test_quick_tiptap_check_agrees_with_the_full_walk(source: Any) -> None:
+    assert _outcome(detect_spelling, source) == _outcome(_detect_by_walk, source)
 
 
 def test_unknown_spelling_is_a_config_error() -> None:

@@ -301,6 +301,59 @@ def _fits(kind: str, name: str, parent: str) -> frozenset[str]:
     return _EVIDENCE.spellings_for(kind, name)
 
 
+# Names that rule Tiptap out: every other name (unknown ones included) is one Tiptap may write.
+_NOT_TIPTAP_NODES = frozenset(n for n, sps in _EVIDENCE.nodes.items() if TIPTAP not in sps)
+_NOT_TIPTAP_MARKS = frozenset(n for n, sps in _EVIDENCE.marks.items() if TIPTAP not in sps)
+
+
+def _is_tiptap(node: Any) -> bool:
+    """Tell, in one cheap walk, whether Tiptap could have written ``node`` and its subtree.
+
+    A False answer decides nothing: the document may be in another spelling or malformed, and
+    ``detect_spelling``'s full walk tells which. A True answer is the one that walk would give,
+    since Tiptap comes first in ``_ORDER`` and every name met leaves it possible.
+    """
+    if type(node) is not dict:
+        return False
+    name = node.get("type")
+    if type(name) is not str or name in _NOT_TIPTAP_NODES:
+        return False
+    if "marks" in node and not _tiptap_marks(node["marks"]):
+        return False
+    content = node.get("content")
+    if content is None:
+        return "content" not in node  # an explicit null is malformed: the full walk names it
+    return type(content) is list and _tiptap_content(content, name in _TEXTBLOCKS)
+
+
+def _tiptap_content(content: list[Any], textblock: bool) -> bool:
+    """Tell whether Tiptap could have written every child in ``content`` (see ``_is_tiptap``)."""
+    for child in content:
+        # Text leaves are most of a document: check them here, without a call.
+        if type(child) is dict and child.get("type") == "text" and "content" not in child:
+            if "marks" in child and not _tiptap_marks(child["marks"]):
+                return False
+            continue
+        if textblock and type(child) is dict and child.get("type") == "image":
+            return False  # an image inside text is schema-basic's inline image
+        if not _is_tiptap(child):
+            return False
+    return True
+
+
+def _tiptap_marks(marks: Any) -> bool:
+    """Tell whether a marks list is well formed and uses only names Tiptap may write."""
+    if type(marks) is not list:
+        return False
+    for mark in marks:
+        if type(mark) is not dict:
+            return False
+        name = mark.get("type")
+        if type(name) is not str or name in _NOT_TIPTAP_MARKS:
+            return False
+    return True
+
+
 def detect_spelling(doc: Json, source: str = "<document>") -> str:
     """Return the spelling a document is written in: tiptap, prosemirror-basic, outline, productive.
 
@@ -308,6 +361,13 @@ def detect_spelling(doc: Json, source: str = "<document>") -> str:
         DocumentError: the document is malformed, or mixes names no single spelling uses (for
             example ``bulletList`` next to ``bullet_list``); names the JSON path.
     """
+    if _is_tiptap(doc):
+        return TIPTAP  # the common case, decided without building paths
+    return _detect_by_walk(doc, source)
+
+
+def _detect_by_walk(doc: Json, source: str) -> str:
+    """Detect the spelling name by name, naming the path of the first fault or mixed name."""
     possible = frozenset(SPELLINGS)
     first: tuple[str, str] | None = None
     try:
