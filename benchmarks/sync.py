@@ -13,7 +13,7 @@ child process as a user's command would be:
    then a no-op ``sync``.
 
 ``--curve 1000,10000,50000`` repeats the run for each size and prints how the no-op and the
-10-page runs grow with the vault. ``--profile`` writes a cProfile of each pull and prints where
+10-page runs grow with the vault. ``--profile DIR`` writes a cProfile of each run and prints where
 its time went. Run::
 
     .venv/bin/python benchmarks/sync.py                      # 10,000 pages, three dialects
@@ -680,8 +680,9 @@ class Result:
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
-def _profile_path(folder: Path | None, dialect: str, size: int) -> Path | None:
-    return folder / f"pull-{dialect}-{size}.prof" if folder else None
+def _profile_path(folder: Path | None, result: Result, step: str) -> Path | None:
+    name = f"{result.dialect}-{result.size}-{step.replace(' ', '-').replace('+', '-')}.prof"
+    return folder / name if folder else None
 
 
 def _check(result: Result, ok: bool, message: str) -> None:
@@ -700,36 +701,40 @@ def measure(dialect: str, corpus: Corpus, profile_dir: Path | None) -> Result:
         with running_server(folder / "server.sqlite", port) as server:
             vault = folder / "vault"
             write_config(vault, dialect, url, seeded.scope)
-            _runs(result, vault, url, _profile_path(profile_dir, dialect, size))
+            _runs(result, vault, url, profile_dir)
             result.server_rss = rss_mb(server.pid)
         result.load = os.getloadavg()
     return result
 
 
-def _runs(result: Result, vault: Path, url: str, profile: Path | None) -> None:
+def _runs(result: Result, vault: Path, url: str, profiles: Path | None) -> None:
     token = result.seeded.auth["token"]
-    steps = result.steps
-    steps["pull"] = run_step("pull", vault, "pull", token, profile)
+
+    def step(name: str, mode: str) -> None:
+        result.steps[name] = run_step(name, vault, mode, token,
+                                      _profile_path(profiles, result, name))
+
+    step("pull", "pull")
     files = page_files(vault)
     _check(result, len(files) == result.size, f"pulled {len(files):,} page files")
-    steps["status"] = run_step("status", vault, "status", token)
-    steps["push"] = run_step("push", vault, "push", token)
+    step("status", "status")
+    step("push", "push")
     with contextlib.suppress(RuntimeError, OSError):
         result.cli_status = cli_seconds(vault, token, "status")
     order = random.Random(result.size).sample(sorted(files), min(len(files), 211))
     edit_files([files[i] for i in order[:1]], "Edited locally once")
-    steps["push 1"] = run_step("push 1", vault, "push", token)
+    step("push 1", "push")
     edit_files([files[i] for i in order[1:11]], "Edited locally ten times")
-    steps["push 10"] = run_step("push 10", vault, "push", token)
+    step("push 10", "push")
     local, remote = order[11:111], order[111:211]
     edit_files([files[i] for i in local], "Edited locally for sync")
     asyncio.run(edit_remote(result.dialect, url, result.seeded.auth, remote,
                             "Edited remotely for sync"))
-    steps["sync 100+100"] = run_step("sync 100+100", vault, "sync", token)
+    step("sync 100+100", "sync")
     arrived = sum("Edited remotely for sync" in files[i].read_text(encoding="utf-8")
                   for i in remote if files[i].exists())
     _check(result, arrived == len(remote), f"{arrived} of {len(remote)} remote edits pulled")
-    steps["sync"] = run_step("sync", vault, "sync", token)
+    step("sync", "sync")
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -814,8 +819,8 @@ def print_curve(results: Sequence[Result]) -> None:
         print(f"{result.dialect:<11} {result.size:>7,} " + " ".join(f"{c:>22}" for c in cells))
 
 
-def print_profile(path: Path, lines: int = 25) -> None:
-    """Print where a profiled pull spent its time: the functions with most own time."""
+def print_profile(path: Path, name: str, lines: int) -> None:
+    """Print where a profiled run spent its time: most own time, then most cumulative."""
     import io
     import pstats
 
@@ -823,7 +828,7 @@ def print_profile(path: Path, lines: int = 25) -> None:
     stats = pstats.Stats(str(path), stream=out)
     stats.sort_stats("tottime").print_stats(lines)
     stats.sort_stats("cumulative").print_stats(lines)
-    print(f"\nprofile of the pull ({path}):")
+    print(f"\nprofile of {name} ({path}):")
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
@@ -842,7 +847,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 pages")
     parser.add_argument("--dialect", choices=(*DIALECTS, "all"), default="all")
     parser.add_argument("--curve", help="sizes to run one after another, e.g. 1000,10000,50000")
-    parser.add_argument("--profile", metavar="DIR", help="write a cProfile of each pull here")
+    parser.add_argument("--profile", metavar="DIR", help="write a cProfile of each run here")
     args = parser.parse_args()
     sizes = [int(n) for n in args.curve.split(",")] if args.curve else [
         1000 if args.quick else args.pages]
@@ -860,9 +865,10 @@ def main() -> None:
             result = measure(dialect, corpus, profile_dir)
             print_result(result)
             results.append(result)
-            profile = _profile_path(profile_dir, dialect, size)
-            if profile and profile.exists():
-                print_profile(profile)
+            for name in result.steps:
+                profile = _profile_path(profile_dir, result, name)
+                if profile and profile.exists():
+                    print_profile(profile, name, 25 if name == "pull" else 12)
     at_target = [r for r in results if r.size == 10_000]
     if at_target:
         print_targets(at_target)
