@@ -127,6 +127,7 @@ class _InlineWriter:
         self.nodes = nodes
         self.refs = refs
         self.mode = mode
+        self.in_table = mode == "table"
         self.out: list[str] = []
         self.stack: list[tuple[MarkKey, Node, str, int]] = []
         self.pairs: list[tuple[int, int, str]] = []
@@ -146,21 +147,31 @@ class _InlineWriter:
         keys = self.keys[i]
         if not keys:
             # Plain text after marked text (the common case): close everything, open nothing.
-            self.close_to(0)
+            if self.stack:
+                self.close_to(0)
+            if node["type"] == "text" and "marks" not in node:
+                self.out.append(escape_text(node["text"], self.in_table))
+                self.last_text = len(self.out) - 1
+                return
             piece, is_text = self.leaf(node, trailing_break)
             self.out.append(piece)
             self.last_text = len(self.out) - 1 if is_text else -1
             return
-        wanted = {k for k, _ in keys}
-        keep = 0
-        while keep < len(self.stack) and self.stack[keep][0] in wanted:
-            keep += 1
         extent = self.extents[i]
-        self.close_to(min(keep, self.outlived_by_link(keys, extent)))
-        opened = {entry[0] for entry in self.stack}
-        new = [(k, m) for k, m in keys if k not in opened]
-        new.sort(key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED)))
-        if new and self.try_autolink(node, new, extent):
+        new = keys
+        if self.stack:
+            wanted = {k for k, _ in keys}
+            keep = 0
+            while keep < len(self.stack) and self.stack[keep][0] in wanted:
+                keep += 1
+            self.close_to(min(keep, self.outlived_by_link(keys, extent)))
+            opened = {entry[0] for entry in self.stack}
+            new = [(k, m) for k, m in keys if k not in opened]
+        if len(new) > 1:
+            new = sorted(
+                new, key=lambda km: (-extent[km[0]], _NEST_ORDER.get(km[1]["type"], _UNRANKED))
+            )
+        if new and node["type"] == "text" and self.try_autolink(node, new, extent):
             return
         for key, mark in new:
             self.open_mark(key, mark)
