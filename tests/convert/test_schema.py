@@ -166,6 +166,33 @@ BAD: list[tuple[Any, str, str]] = [
         "content[0].content[0].content[0].attrs",
         "colspan must be a whole number >= 1",
     ),
+    (
+        doc(
+            {
+                "type": "paragraph",
+                "content": [
+                    {"type": "text", "text": "x", "marks": [{"type": "link", "attrs": None}]}
+                ],
+            }
+        ),
+        "content[0].content[0].marks[0]",
+        '"attrs" must be an object',
+    ),
+    (
+        doc({"type": "paragraph", "content": [{"type": "text", "text": "x", "marks": [{}]}]}),
+        "content[0].content[0].marks[0]",
+        'a mark needs a string "type"',
+    ),
+    (
+        doc(
+            {
+                "type": "paragraph",
+                "content": [{"type": "text", "text": "x", "marks": {"type": "bold"}}],
+            }
+        ),
+        "content[0].content[0]",
+        '"marks" must be a list',
+    ),
     (doc({"type": "paragraph", "attrs": "x"}), "content[0]", '"attrs" must be an object'),
     (doc({"type": "blockquote"}), "content[0]", "blockquote is missing required content"),
     (

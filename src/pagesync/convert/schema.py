@@ -184,8 +184,6 @@ NESTABLE_MARKS = frozenset({"bold", "italic", "strike"})
 
 SCHEMA = Schema(cast(Any, {"nodes": NODES, "marks": MARKS, "topNode": "doc"}))
 
-_OPAQUE_BLOCK = SCHEMA.nodes["opaqueBlock"]
-_OPAQUE_INLINE = SCHEMA.nodes["opaqueInline"]
 _VALIDATION_ONLY = frozenset({"opaqueBlock", "opaqueInline"})
 _TEXT = SCHEMA.nodes["text"]
 
@@ -288,8 +286,8 @@ class _Walker:
         content = node.get("content", ())
         if type(content) is not list and content != ():
             raise self.fail('"content" must be a list', path)
-        match: ContentMatch | None = node_type.content_match
-        stand_in = _OPAQUE_INLINE if node_type.inline_content else _OPAQUE_BLOCK
+        state: _State | None = _STARTS[node_type.name]
+        stand_in = "opaqueInline" if node_type.inline_content else "opaqueBlock"
         code = bool(node_type.spec.get("code"))
         for i, child in enumerate(content):
             # Paths are built only when a child is wrong or has children of its own.
@@ -297,18 +295,19 @@ class _Walker:
             child_type = _KNOWN_TYPES.get(name) if type(name) is str else None
             if child_type is None:
                 child_type = self.child_type(child, (*path, i))
-            assert match is not None
-            match = _TRANSITIONS[(id(match), (child_type or stand_in).name)]
-            if match is None:
+            assert state is not None
+            state = state.next.get(child_type.name if child_type is not None else stand_in)
+            if state is None:
                 message = f"{child['type']} is not allowed here inside {node_type.name}"
                 raise self.fail(message, (*path, i))
             if child_type is _TEXT:
                 text = child.get("text")
-                if type(text) is not str or not text or "content" in child or "marks" in child:
+                odd = type(text) is not str or not text or "content" in child
+                if odd or ("marks" in child and (code or not _one_plain_mark(child["marks"]))):
                     self.text_slow(child, (*path, i), code, node_type.name)
             else:
                 self.node(child, (*path, i), child_type)
-        if match is None or not match.valid_end:
+        if state is None or not state.valid_end:
             raise self.fail(f"{node_type.name} is missing required content", path)
 
     def opaque(self, node: dict[str, Any], path: Path) -> None:
@@ -329,29 +328,54 @@ class _Walker:
                 self.node(child, (*path, i), child_type)
 
 
-def _transitions() -> dict[tuple[int, str], ContentMatch | None]:
-    """Tabulate every content-match step of the schema once, so checking is a dict lookup."""
-    table: dict[tuple[int, str], ContentMatch | None] = {}
-    seen: dict[int, ContentMatch] = {}
-    todo = [node_type.content_match for node_type in SCHEMA.nodes.values()]
+class _State:
+    """One state of a node type's content expression: the child types it allows next."""
+
+    __slots__ = ("next", "valid_end")
+
+    def __init__(self, valid_end: bool) -> None:
+        self.next: dict[str, _State] = {}
+        self.valid_end = valid_end
+
+
+def _states() -> dict[str, _State]:
+    """Tabulate every content-match step of the schema once, so checking is a dict lookup.
+
+    Returns each node type's start state; a type missing from ``next`` is not allowed there.
+    """
+    built: dict[int, _State] = {}
+    todo: list[tuple[ContentMatch, _State]] = []
+
+    def state_of(match: ContentMatch) -> _State:
+        state = built.get(id(match))
+        if state is None:
+            state = built[id(match)] = _State(match.valid_end)
+            todo.append((match, state))
+        return state
+
+    starts = {name: state_of(node_type.content_match) for name, node_type in SCHEMA.nodes.items()}
     while todo:
-        match = todo.pop()
-        if id(match) in seen:
-            continue
-        seen[id(match)] = match
+        match, state = todo.pop()
         for node_type in SCHEMA.nodes.values():
             following = match.match_type(node_type)
-            table[(id(match), node_type.name)] = following
             if following is not None:
-                todo.append(following)
-    return table
+                state.next[node_type.name] = state_of(following)
+    return starts
 
 
-_TRANSITIONS = _transitions()
+_STARTS = _states()
 
 
-def _step(match: ContentMatch, node_type: NodeType) -> ContentMatch | None:
-    return _TRANSITIONS[(id(match), node_type.name)]
+def _one_plain_mark(marks: Any) -> bool:
+    """Tell, cheaply, whether ``marks`` is a well-formed list of one mark (the common case)."""
+    if type(marks) is not list or len(marks) != 1:
+        return False
+    mark = marks[0]
+    return (
+        type(mark) is dict
+        and type(mark.get("type")) is str
+        and ("attrs" not in mark or type(mark["attrs"]) is dict)
+    )
 
 
 _KNOWN_TYPES: dict[str, NodeType] = {
