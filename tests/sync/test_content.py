@@ -229,6 +229,8 @@ def test_no_body_or_an_empty_one_is_empty_markdown(kind: str) -> None:
     empty: Any = [] if kind == "plate" else {}
     assert codec(kind).to_markdown(None, context()) == ""
     assert codec(kind).to_markdown(empty, context()) == ""
+    if kind != "plate":  # Productive reads an empty legacy body as a document with no blocks
+        assert codec(kind).to_markdown({"type": "doc", "content": []}, context()) == ""
     assert codec(kind).to_markdown(push(codec(kind), "", context()), context()) == ""
 
 
@@ -276,6 +278,24 @@ def test_a_plate_file_element_points_at_the_attachment_locally_and_at_the_upload
     assert url not in markdown and '"../_attachments/chart.png"' in markdown
     assert plate.local_attachments(markdown, "guides/install.md") == ["_attachments/chart.png"]
     assert push(plate, markdown, context()) == value
+    assert plate.remote_uploads(value, lambda u: u.startswith(UPLOAD)) == [url]
+
+
+def test_links_and_files_inside_a_plate_element_kept_whole_are_rewritten_too() -> None:
+    url = ATTACHMENT_URLS["_attachments/chart.png"]
+    column = {"type": "column", "width": "50%", "children": [
+        {"type": "p", "children": [
+            {"text": "see "}, {"type": "a", "url": page_link("3"), "children": [{"text": "faq"}]},
+            {"text": ""}]},
+        {"type": "img", "url": url, "children": [{"text": ""}]},
+    ]}
+    value = [{"type": "column_group", "children": [column]}]
+    plate = codec("plate")
+    markdown = plate.to_markdown(value, context())
+    assert '"../faq.md"' in markdown and '"../_attachments/chart.png"' in markdown
+    assert url not in markdown and page_link("3") not in markdown
+    assert plate.to_remote(markdown, context()) == value
+    assert plate.local_attachments(markdown, "guides/install.md") == ["_attachments/chart.png"]
     assert plate.remote_uploads(value, lambda u: u.startswith(UPLOAD)) == [url]
 
 

@@ -94,7 +94,7 @@ def _rewrite(node: Json, links: UrlMap, media: UrlMap) -> Json:
             out = {**node, "marks": new_marks}
     attrs = node.get("attrs")
     if attrs and node.get("type") != "text":
-        new_attrs = _rewrite_attrs(attrs, media)
+        new_attrs = _rewrite_attrs(attrs, links, media)
         if new_attrs is not attrs:
             out = {**(out or node), "attrs": new_attrs}
     content = node.get("content")
@@ -152,7 +152,7 @@ def _link_href(mark: Any) -> str | None:
     return href if isinstance(href, str) else None
 
 
-def _rewrite_attrs(attrs: Any, media: UrlMap) -> Any:
+def _rewrite_attrs(attrs: Any, links: UrlMap, media: UrlMap) -> Any:
     if not isinstance(attrs, dict):
         return attrs
     out = attrs
@@ -161,11 +161,33 @@ def _rewrite_attrs(attrs: Any, media: UrlMap) -> Any:
         new = media(value) if isinstance(value, str) else None
         if new is not None and new != value:
             out = {**out, key: new}
-    element = attrs.get("element")  # a Plate element held whole (a file, a video)
+    element = attrs.get("element")  # a Plate element held whole (a file, a column group)
     if isinstance(element, dict):
-        new_element = _rewrite_attrs(element, media)
+        new_element = _rewrite_slate(element, links, media)
         if new_element is not element:
             out = {**out, "element": new_element}
+    return out
+
+
+def _rewrite_slate(node: Json, links: UrlMap, media: UrlMap) -> Json:
+    """Rewrite the ``url`` of a raw Plate element and its descendants (``a`` is a link)."""
+    out = node
+    url = node.get("url")
+    if isinstance(url, str):
+        new = (links if node.get("type") == "a" else media)(url)
+        if new is not None and new != url:
+            out = {**out, "url": new}
+    children = node.get("children")
+    if isinstance(children, list):
+        changed: list[Any] | None = None
+        for i, child in enumerate(children):
+            if isinstance(child, dict) and "children" in child:
+                new_child = _rewrite_slate(child, links, media)
+                if new_child is not child:
+                    changed = changed or list(children)
+                    changed[i] = new_child
+        if changed is not None:
+            out = {**out, "children": changed}
     return out
 
 
@@ -176,20 +198,23 @@ def _urls(node: Json) -> Iterator[str]:
         if href is not None:
             yield href
     attrs = node.get("attrs")
-    if attrs and node.get("type") != "text":
-        yield from _media_urls(attrs)
+    if isinstance(attrs, dict) and node.get("type") != "text":
+        for key in _MEDIA_ATTRS:
+            if isinstance(attrs.get(key), str):
+                yield attrs[key]
+        if isinstance(attrs.get("element"), dict):
+            yield from _slate_urls(attrs["element"])
     for child in node.get("content") or ():
         if isinstance(child, dict):
             yield from _urls(child)
 
 
-def _media_urls(attrs: Any) -> Iterator[str]:
-    if not isinstance(attrs, dict):
-        return
-    for key in _MEDIA_ATTRS:
-        if isinstance(attrs.get(key), str):
-            yield attrs[key]
-    yield from _media_urls(attrs.get("element"))
+def _slate_urls(node: Json) -> Iterator[str]:
+    if isinstance(node.get("url"), str):
+        yield node["url"]
+    for child in node.get("children") or ():
+        if isinstance(child, dict) and "children" in child:
+            yield from _slate_urls(child)
 
 
 def _once(items: Iterator[str]) -> list[str]:
@@ -253,7 +278,7 @@ class BodyCodec:
     def to_markdown(self, body: Body | None, links: LinkContext) -> str:
         """Return the Markdown body (no front-matter) of a remote body; None or empty is ""."""
         doc = self._canonical(body)
-        if doc is None:
+        if doc is None or not doc.get("content"):
             return ""
         return render_markdown(self.local_doc(doc, links))
 
