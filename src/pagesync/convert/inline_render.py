@@ -238,9 +238,9 @@ class _InlineWriter:
             return
         closing = self.stack[keep:]
         del self.stack[keep:]
-        if self.last_text == len(self.out) - 1 and any(e[1]["type"] in _EXPEL for e in closing):
+        if self.last_text == len(self.out) - 1 and self.out[-1][-1:] in (" ", "\t"):
             text = self.out[-1]
-            if text[-1:] in (" ", "\t"):
+            if any(e[1]["type"] in _EXPEL for e in closing):
                 self.out[-1] = text[:-1] + f"&#{ord(text[-1])};"
         for _, mark, close, at in reversed(closing):
             if at >= 0:
@@ -255,14 +255,19 @@ class _InlineWriter:
         (CommonMark's rule of three); such a run is read back, and written with tags if it
         does not read as what it says.
         """
+        out = self.out
         risky = False
         for at, close_at, kind in self.pairs:
-            if not (_opens(self.out, at) and _closes(self.out, close_at)):
-                self.out[at], self.out[close_at] = _HTML_TAGS[kind]
-            elif not risky:
-                risky = _touches_punctuation(self.out, at) or _touches_punctuation(
-                    self.out, close_at
-                )
+            before, after = _char_before(out, at), _char_after(out, at)
+            if _opens(out[at], before, after):
+                before_close, after_close = _char_before(out, close_at), _char_after(out, close_at)
+                if _closes(out[close_at], before_close, after_close):
+                    if not risky:
+                        risky = _between_punctuation(before, after) or _between_punctuation(
+                            before_close, after_close
+                        )
+                    continue
+            out[at], out[close_at] = _HTML_TAGS[kind]
         if risky and not self.reads_back():
             for at, close_at, kind in self.pairs:
                 self.out[at], self.out[close_at] = _HTML_TAGS[kind]
@@ -332,8 +337,15 @@ class _InlineWriter:
 
 
 def _keys_of(node: Node) -> list[tuple[MarkKey, Node]]:
-    if "marks" not in node:
+    marks = node.get("marks")
+    if not marks:
         return []
+    if len(marks) == 1:
+        # One mark (the common case): no count of repeats to keep.
+        mark = marks[0]
+        if mark["type"] == "code" and node["type"] == "text":
+            return []
+        return [((_mark_key(mark), 0), mark)]
     keys: list[tuple[MarkKey, Node]] = []
     counts: dict[Any, int] = {}
     for mark in node.get("marks", ()):
@@ -347,12 +359,14 @@ def _keys_of(node: Node) -> list[tuple[MarkKey, Node]]:
 
 
 def _extents(keys: list[list[tuple[MarkKey, Node]]]) -> list[dict[MarkKey, int]]:
-    extents: list[dict[MarkKey, int]] = [{} for _ in keys]
-    following: dict[MarkKey, int] = {}
+    none: dict[MarkKey, int] = {}  # shared by every unmarked node: read, never written
+    extents: list[dict[MarkKey, int]] = [none] * len(keys)
+    following = none
     for i in range(len(keys) - 1, -1, -1):
-        here = {k: 1 + following.get(k, 0) for k, _ in keys[i]}
-        extents[i] = here
-        following = here
+        if keys[i]:
+            following = extents[i] = {k: 1 + following.get(k, 0) for k, _ in keys[i]}
+        else:
+            following = none
     return extents
 
 
@@ -370,9 +384,8 @@ def _char_after(out: list[str], index: int) -> str:
     return ""
 
 
-def _touches_punctuation(out: list[str], index: int) -> bool:
+def _between_punctuation(before: str, after: str) -> bool:
     """Tell whether a delimiter has punctuation on both sides (it may then open or close)."""
-    before, after = _char_before(out, index), _char_after(out, index)
     return bool(before and after) and _is_punctuation(before) and _is_punctuation(after)
 
 
@@ -380,22 +393,21 @@ def _is_space(char: str) -> bool:
     return not char or char.isspace()
 
 
-def _opens(out: list[str], at: int) -> bool:
-    """Tell whether the delimiter at ``out[at]`` is left-flanking (CommonMark 6.2)."""
-    before, after = _char_before(out, at), _char_after(out, at)
+def _opens(delimiter: str, before: str, after: str) -> bool:
+    """Tell whether a delimiter between ``before`` and ``after`` is left-flanking (CommonMark
+    6.2); "" stands for the edge of the text."""
     if _is_space(after):
         return False
-    if out[at] == "_" and before.isalnum():
+    if delimiter == "_" and before.isalnum():
         return False
     return not _is_punctuation(after) or _is_space(before) or _is_punctuation(before)
 
 
-def _closes(out: list[str], at: int) -> bool:
-    """Tell whether the delimiter at ``out[at]`` is right-flanking."""
-    before, after = _char_before(out, at), _char_after(out, at)
+def _closes(delimiter: str, before: str, after: str) -> bool:
+    """Tell whether a delimiter between ``before`` and ``after`` is right-flanking."""
     if _is_space(before):
         return False
-    if out[at] == "_" and after.isalnum():
+    if delimiter == "_" and after.isalnum():
         return False
     return not _is_punctuation(before) or _is_space(after) or _is_punctuation(after)
 
@@ -410,7 +422,14 @@ def reads_back(url: str) -> bool:
 
 
 def _is_punctuation(char: str) -> bool:
+    if char < "\x80":
+        return char in _ASCII_PUNCTUATION
     return unicodedata.category(char)[0] in "PS"
+
+
+_ASCII_PUNCTUATION = frozenset(
+    c for c in map(chr, range(128)) if unicodedata.category(c)[0] in "PS"
+)
 
 
 def _last_non_break(nodes: list[Node]) -> int:
