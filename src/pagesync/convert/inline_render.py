@@ -48,6 +48,8 @@ _SIMPLE_DELIMS = {
 }
 _LINK_DEFAULTS = default_attrs("link")
 _LINK_KEYS = frozenset({*_LINK_DEFAULTS, "label"})
+# Link attrs a Markdown link cannot write: a plain link holds them at their defaults.
+_LINK_FIXED = tuple((k, v) for k, v in _LINK_DEFAULTS.items() if k not in ("href", "title"))
 _AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9.+-]{1,31}:[^<>\x00-\x20]*\Z")
 _EMAIL = re.compile(
     r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
@@ -289,8 +291,8 @@ class _InlineWriter:
     def try_autolink(self, node: Node, new: list[tuple[MarkKey, Node]], extent: Any) -> bool:
         if node["type"] != "text":
             return False
-        links = [(k, m) for k, m in new if m["type"] == "link"]
-        if len(links) != 1 or extent[links[0][0]] != 1:
+        links = [(k, m) for k, m in new if m["type"] == "link"] if len(new) > 1 else new
+        if len(links) != 1 or links[0][1]["type"] != "link" or extent[links[0][0]] != 1:
             return False
         key, mark = links[0]
         attrs, text = mark.get("attrs") or {}, node["text"]
@@ -322,9 +324,13 @@ class _InlineWriter:
                 if "\n" in node["text"]:
                     code = [m for m in node["marks"] if m["type"] == "code"]
                     return island_html({"type": "text", "text": node["text"], "marks": code}), False
-                return _code_span(node["text"], self.mode == "table"), False
-            in_link = any(entry[3] == _IN_BRACKETS for entry in self.stack)
-            return escape_text(node["text"], self.mode == "table", in_link), True
+                return _code_span(node["text"], self.in_table), False
+            in_link = False
+            for entry in self.stack:
+                if entry[3] == _IN_BRACKETS:
+                    in_link = True
+                    break
+            return escape_text(node["text"], self.in_table, in_link), True
         if kind == "hardBreak" and not node.get("attrs"):
             if trailing_break or self.mode != "paragraph":
                 return "<br />", False
@@ -440,7 +446,12 @@ def _last_non_break(nodes: list[Node]) -> int:
 
 
 def _has_code(node: Node) -> bool:
-    return any(m["type"] == "code" for m in node.get("marks", ()))
+    marks = node.get("marks")
+    if not marks:
+        return False
+    if len(marks) == 1:
+        return bool(marks[0]["type"] == "code")
+    return any(mark["type"] == "code" for mark in marks)
 
 
 def _is_plain_link(mark: Node) -> bool:
@@ -452,9 +463,7 @@ def _is_plain_link(mark: Node) -> bool:
     title = attrs.get("title")
     if title is not None and not isinstance(title, str):
         return False
-    return all(
-        attrs.get(k, v) == v for k, v in _LINK_DEFAULTS.items() if k not in ("href", "title")
-    )
+    return all(attrs.get(key, default) == default for key, default in _LINK_FIXED)
 
 
 def _code_span(text: str, in_table: bool) -> str:
