@@ -113,7 +113,7 @@ def test_ordered_list_order_is_start() -> None:
     pm = doc({"type": "ordered_list", "attrs": {"order": 3, "tight": True}, "content": []})
     assert to_canonical(pm)["content"][0] == {
         "type": "orderedList",
-        "attrs": {"start": 3},
+        "attrs": {"start": 3, "type": None},
         "content": [],
     }
     loose = doc({"type": "bullet_list", "attrs": {"tight": False}})
@@ -180,7 +180,9 @@ def test_image_alone_in_a_paragraph_is_a_block_image() -> None:
     image = {"type": "image", "attrs": {"src": "a.png", "alt": "a", "title": None}}
     source = doc({"type": "paragraph", "content": [image]})
     canonical = to_canonical(source)
-    assert canonical == doc(image)
+    # The canonical image has the attrs the basic schema lacks, at their defaults.
+    assert canonical == doc({"type": "image",
+                             "attrs": {**image["attrs"], "width": None, "height": None}})
     assert from_canonical(canonical, "prosemirror-basic") == source
     from_markdown = markdown_to_doc("![a](a.png)\n")
     assert from_canonical(from_markdown, "prosemirror-basic") == source

@@ -256,12 +256,7 @@ def test_upload_urls_become_attachment_paths_and_back(kind: str) -> None:
     assert hrefs(kind, push(codec(kind), markdown, context())) == [url, url]
 
 
-PRODUCTIVE_IMAGES = pytest.param("productive", marks=pytest.mark.xfail(reason=(
-    "convert/dialects.py reads a Productive image without the width and height its schema "
-    "lacks, so the Markdown of a block image gains {!width !height} after one push")))
-
-
-@pytest.mark.parametrize("kind", ["tiptap", PRODUCTIVE_IMAGES, "plate"])
+@pytest.mark.parametrize("kind", ["tiptap", "productive", "plate"])
 def test_an_attachment_without_a_url_stays_a_relative_path(kind: str) -> None:
     markdown = "![logo](../_attachments/logo.svg)\n"
     body = push(codec(kind), markdown, context())

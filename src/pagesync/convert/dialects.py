@@ -407,6 +407,19 @@ def _drop_defaults(attrs: Json, canonical: str, native: frozenset[str] | None) -
     return {k: v for k, v in attrs.items() if k in native or k not in defaults or v != defaults[k]}
 
 
+def _fill_defaults(attrs: Json, canonical: str, native: frozenset[str] | None) -> Json:
+    """Give back the canonical attrs a spelling's schema lacks, at their defaults.
+
+    The inverse of :func:`_drop_defaults`: a Productive image has no ``width``, and the
+    canonical document says so with the default (not with an attr Markdown must mark missing).
+    """
+    defaults = _DEFAULTS.get(canonical, {})
+    if native is None or not defaults:
+        return attrs
+    missing = {k: v for k, v in defaults.items() if k not in native and k not in attrs}
+    return {**attrs, **missing} if missing else attrs
+
+
 @dataclass(frozen=True)
 class _Renamer:
     """Rename a document's nodes and marks through one direction of one spelling's table."""
@@ -460,7 +473,8 @@ class _Renamer:
         if self.to_canon:
             inverse = {v: k for k, v in alias.attrs.items()}
             out = _rename_attrs(attrs, inverse)
-            return alias.read(out) if alias.read else out
+            out = alias.read(out) if alias.read else out
+            return _fill_defaults(out, canonical, alias.native)
         out = _drop_defaults(attrs, canonical, alias.native)
         out = alias.write(out) if alias.write else out
         return _rename_attrs(out, alias.attrs)
