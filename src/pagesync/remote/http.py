@@ -113,8 +113,11 @@ def _error_text(body: Any) -> str | None:
         return None
     errors = body.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        first = errors[0]  # JSON:API (Productive)
-        return str(first.get("detail") or first.get("title") or "")
+        first = errors[0]  # JSON:API (Productive): the detail, and the field it points at
+        text = str(first.get("detail") or first.get("title") or "")
+        source = first.get("source")
+        pointer = source.get("pointer") if isinstance(source, dict) else None
+        return f"{text} ({pointer})" if pointer else text
     error = body.get("error")
     if isinstance(error, dict):  # Raven: {"error": {"code", "message"}}
         return str(error.get("message") or error.get("code") or "")

@@ -28,6 +28,7 @@ from .base import (
     require_page,
 )
 from .http import HttpClient, json_of
+from .plate import whole
 
 API_PREFIX = "/api/v2"
 MEDIA_TYPE = "application/vnd.api+json"
@@ -180,7 +181,7 @@ class ProductiveRemote(Remote):
         if draft.icon is not None:
             attributes["icon_id"] = draft.icon
         if draft.position is not None:
-            attributes["position"] = draft.position
+            attributes["position"] = whole(draft.position)
         attributes.update({k: v for k, v in draft.fields.items() if k in WRITABLE_FIELDS})
         return attributes
 
