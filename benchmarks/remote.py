@@ -26,13 +26,21 @@ from pagesync.config import Config, Options
 from pagesync.remote import PageDraft, Remote, open_remote
 from pagesync.remote.productive import ProductiveRemote
 
-PAGESYNC = (sys.executable, "-c", "from pagesync.cli import main; main()")
+# The two commands exactly as the CLI runs them, without importing its other commands.
+SERVE = (sys.executable, "-c", "from pagesync.commands.serve import serve_command as c; "
+         "c(prog_name='pagesync serve')")  # fmt: skip
+TOKEN = (sys.executable, "-c", "from pagesync.commands.serve import token_command as c; "
+         "c(prog_name='pagesync token')")  # fmt: skip
 SENTENCE = "The server stores each page as a document and the client keeps a local copy. "
 
 
 def body_for(remote: Remote, number: int) -> Any:
-    """Return a small realistic body: a heading and three paragraphs, in the dialect's JSON."""
-    texts = [f"Page {number}"] + [SENTENCE * 3] * 3
+    """Return a realistic body of 2-5 KB: a heading and 7 to 16 paragraphs, in the dialect's JSON.
+
+    Wiki pages are mostly a few kilobytes; their size, not their count alone, is what a pull
+    of every body pays for (reading, encoding and sending each one).
+    """
+    texts = [f"Page {number}"] + [SENTENCE * 3] * (7 + number % 10)
     if remote.body_format == "plate":
         return [{"type": "h1", "children": [{"text": texts[0]}]},
                 *({"type": "p", "children": [{"text": t}]} for t in texts[1:])]
@@ -57,7 +65,7 @@ def start(dialect: str, folder: str) -> tuple[str, dict[str, str], subprocess.Po
     """
     db = os.path.join(folder, f"{dialect}.sqlite")
     created = subprocess.run(
-        [*PAGESYNC, "token", "create", "--db", db,
+        [*TOKEN, "create", "--db", db,
          "--dialect", dialect, "--role", "admin", "--json"],
         check=True, capture_output=True, text=True)
     fields = json.loads(created.stdout)
@@ -65,7 +73,7 @@ def start(dialect: str, folder: str) -> tuple[str, dict[str, str], subprocess.Po
     # Benchmarks measure the client, not the server's rate limit.
     env = {**os.environ, "PAGESYNC_RAVEN_RATE_LIMIT": "100000000"}
     process = subprocess.Popen(
-        [*PAGESYNC, "serve", "--db", db, "--port", str(port)],
+        [*SERVE, "--db", db, "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -77,6 +85,13 @@ def start(dialect: str, folder: str) -> tuple[str, dict[str, str], subprocess.Po
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("pagesync serve did not start within 30 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used so far, from ``/proc``."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def scope_of(dialect: str, fields: dict[str, str]) -> dict[str, str]:
@@ -119,14 +134,18 @@ async def measure(dialect: str, count: int, folder: str) -> None:
             pages = await remote.list_pages()
             listed_s, list_requests = time.perf_counter() - started, http.requests_sent - before
             before = http.requests_sent
+            server_cpu, client_cpu = cpu_seconds(process.pid), time.process_time()
             started = time.perf_counter()
             fetched = await remote.list_pages_with_bodies()
             fetched_s, get_requests = time.perf_counter() - started, http.requests_sent - before
+            server_cpu = cpu_seconds(process.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
         assert len(pages) == count == len(fetched)
         print(f"{dialect:>10} {count:>6} pages | create {count / created_s:5.0f} pages/s | "
               f"list {listed_s:5.2f} s ({list_requests} requests) | "
               f"all bodies {fetched_s:6.2f} s, {count / fetched_s:5.0f} pages/s "
-              f"({get_requests} requests)")
+              f"({get_requests} requests; CPU per page: server "
+              f"{server_cpu / count * 1e6:4.0f} us, client {client_cpu / count * 1e6:4.0f} us)")
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -38,6 +38,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve()
 PROJECTS = 1000
+# ``pagesync serve`` exactly as the CLI runs it, without importing the other commands.
+SERVE = (
+    sys.executable,
+    "-c",
+    "from pagesync.commands.serve import serve_command; serve_command(prog_name='pagesync serve')",
+)
 
 
 def free_port() -> int:
@@ -251,8 +257,7 @@ def both_servers(db: Path) -> Iterator[Servers]:
     """Start the bare endpoint and ``pagesync serve`` on ``db``; stop both afterwards."""
     bare_port, serve_port = free_port(), free_port()
     bare = start([sys.executable, str(HERE), "bare", str(db), str(bare_port)], bare_port)
-    pagesync = str(Path(sys.executable).with_name("pagesync"))
-    server = start([pagesync, "serve", "--db", str(db), "--port", str(serve_port)], serve_port)
+    server = start([*SERVE, "--db", str(db), "--port", str(serve_port)], serve_port)
     try:
         yield Servers(bare_port, serve_port, server.pid)
     finally:
