@@ -23,12 +23,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import plate_discussions as discussions
 from . import plate_pages as pages
 from . import plate_uploads as uploads
 from . import plate_versions as versions
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
+from .fastlane import header, plain_get_segment, send_ok
 from .plate_ai import command_response, copilot_response
 from .plate_ai_providers import Provider, choose_provider
 from .plate_input import PlateError, has_nul, parse_json_body
@@ -396,7 +398,52 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     return reply({"error": detail}, status_code=status)
 
 
-def build_app(store: Store, settings: PlateSettings) -> Starlette:
-    """Build the ``/api/pages`` sub-application over ``store``."""
+def build_app(store: Store, settings: PlateSettings) -> ASGIApp:
+    """Build the ``/api/pages`` sub-application over ``store``, its by-id read in a fast lane."""
     api = PlateApi(store, settings)
-    return Starlette(routes=api.routes(), exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=api.routes(), exception_handlers={HTTPException: _http_error})
+    return PageFastLane(api, app)
+
+
+class PageFastLane:
+    """Answer a plain ``GET /{id}`` that succeeds in plain ASGI; send the rest to the app.
+
+    The answer is the one ``PlateApi.get_page`` gives, byte for byte (same read, same encoder,
+    same headers); errors, queries and static paths take the app (see ``fastlane``).
+    """
+
+    def __init__(self, api: PlateApi, app: ASGIApp) -> None:
+        self.api = api
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI request."""
+        body = self.answer(scope)
+        if body is None:
+            await self.app(scope, receive, send)
+        else:
+            await send_ok(send, body, b"application/json")
+
+    def answer(self, scope: Scope) -> bytes | None:
+        """Return the 200 body of a plain by-id read, or None to let the app answer."""
+        public_id = plain_get_segment(scope, "/")
+        if public_id is None or public_id == "openapi.json" or "\x00" in public_id:
+            return None
+        given = (header(scope, b"authorization") or b"").decode("latin-1")
+        scheme, _, secret = given.partition(" ")
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret:
+            return None
+        api = self.api
+        try:
+            who = api.tokens.lookup(api.store, DIALECT, secret)
+            if who is None or not who.can(VIEW):
+                return None
+            found = api.reader.rows(
+                api.by_id, user_id=who.user_id, scope_id=who.scope_id, public_id=public_id
+            )
+            if not found:
+                return None
+            return orjson.dumps({"page": pages.page_json(found[0], full=True)})
+        except Exception:  # the app answers it again, and logs it as a 500 if it fails again
+            return None

@@ -19,9 +19,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import productive_pages as pages
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
+from .fastlane import header, plain_get_segment, send_ok
 from .productive_input import parse_changes, parse_id, read_document
 from .productive_openapi import openapi_document
 from .productive_query import (
@@ -33,9 +35,11 @@ from .productive_query import (
 )
 from .productive_wire import (
     MEDIA_TYPE,
+    RESPONSE_TYPE,
     ApiError,
     access_denied,
     document_response,
+    encode,
     generic_error,
     invalid_attribute,
     not_acceptable,
@@ -308,7 +312,58 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     return server_error().response()
 
 
-def build_app(store: Store) -> Starlette:
+class PageFastLane:
+    """Answer a plain ``GET /pages/{id}`` that succeeds in plain ASGI; send the rest to the app.
+
+    The answer is the one ``ProductiveApi.show`` gives, byte for byte (same checks in the same
+    order, same read, same encoder, same headers); a request any check would refuse, a query
+    (``include``, ``fields``) or a missing page takes the app (see ``fastlane``).
+    """
+
+    def __init__(self, api: ProductiveApi, app: ASGIApp) -> None:
+        self.api = api
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI request."""
+        body = self.answer(scope)
+        if body is None:
+            await self.app(scope, receive, send)
+        else:
+            await send_ok(send, body, _RESPONSE_TYPE)
+
+    def answer(self, scope: Scope) -> bytes | None:
+        """Return the 200 body of a plain by-id read, or None to let the app answer."""
+        raw = plain_get_segment(scope, "/pages/")
+        if raw is None or not (raw.isascii() and raw.isdigit()) or int(raw) > 2**63 - 1:
+            return None
+        api = self.api
+        accept = header(scope, b"accept")
+        if accept is not None and not api.acceptable(accept.decode("latin-1")):
+            return None
+        length = header(scope, b"content-length")
+        if (length and length.strip() != b"0") or header(scope, b"transfer-encoding") is not None:
+            return None  # a GET with a body: the app decides (415 or not)
+        secret = header(scope, b"x-auth-token")
+        if not secret:
+            return None
+        try:
+            who = api.tokens.lookup(api.store, DIALECT, secret.decode("latin-1"))
+            organization = (header(scope, b"x-organization-id") or b"").decode("latin-1")
+            if who is None or organization.strip() != str(who.scope_id) or not who.can(VIEW):
+                return None
+            row = api.by_id.first(page_id=int(raw), scope_id=who.scope_id)
+            if row is None:
+                return None
+            return encode({"data": page_resource(row), "meta": {}})
+        except Exception:  # the app answers it again, and logs it as a 500 if it fails again
+            return None
+
+
+_RESPONSE_TYPE = RESPONSE_TYPE.encode("latin-1")
+
+
+def build_app(store: Store) -> ASGIApp:
     """Return the sub-application serving the pages resource from ``store``."""
     api = ProductiveApi(store)
     document = openapi_document()
@@ -326,4 +381,5 @@ def build_app(store: Store) -> Starlette:
         Route("/pages/{id}/move", api.endpoint(UPDATE, api.move), methods=["PATCH"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    return PageFastLane(api, app)
