@@ -85,6 +85,7 @@ _CONTENT_KINDS = frozenset({Kind.CREATE_LOCAL, Kind.CREATE_REMOTE, Kind.UPDATE_L
                             Kind.UPDATE_REMOTE, Kind.MERGE, Kind.ADOPT})
 _NEEDS_BODY = frozenset({Kind.CREATE_LOCAL, Kind.UPDATE_LOCAL, Kind.MERGE, Kind.ADOPT})
 _HOLDING = frozenset({Kind.SKIP, Kind.CONFLICT})
+_NOT_CHANGES = frozenset({Kind.NOOP, Kind.FORGET, Kind.SKIP, Kind.CONFLICT})
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class RunReport:
             return f"stopped: {self.plan.held}"
         if self.dry_run:
             return "dry run: nothing was changed"
-        done = sum(1 for action in self.applied if action.kind not in (Kind.NOOP, Kind.FORGET))
+        done = sum(1 for action in self.applied if action.kind not in _NOT_CHANGES)
         parts = [f"{done} change(s) applied"]
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
@@ -171,7 +172,7 @@ class RunReport:
             "dry_run": self.dry_run,
             "ok": self.ok,
             "exit_code": self.exit_code(),
-            "applied": len(self.applied),
+            "applied": sum(1 for a in self.applied if a.kind not in _NOT_CHANGES),
             "failed": [{"kind": a.kind.value, "key": a.key, "page_id": a.page_id,
                         "path": a.path, "error": message} for a, message in self.failed],
             "errors": list(self.errors),
