@@ -124,10 +124,11 @@ class RunReport:
         return self.plan.needs_force
 
     def exit_code(self) -> int:
-        """Return 3 when held for ``--force``, 1 when pages failed or stay conflicted, else 0."""
+        """Return 3 when held for ``--force``; 1 when pages failed, stay conflicted, or a file
+        could not be read; else 0."""
         if self.held:
             return 3
-        if self.failed or self.conflicts or self.plan.of_kind(Kind.CONFLICT):
+        if self.failed or self.errors or self.conflicts or self.plan.of_kind(Kind.CONFLICT):
             return 1
         return 0
 

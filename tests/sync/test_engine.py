@@ -1,0 +1,212 @@
+"""The sync engine's own promises, against a live ``pagesync serve`` (uvicorn on 127.0.0.1).
+
+The end-to-end behaviour of each command over the three APIs is in ``tests/e2e`` and
+``tests/twoway``; this module pins what the engine promises about cost and safety: what it does
+not read, what it does not send, what it does not rewrite, and what a malformed file holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pagesync.commands.init import init_vault
+from pagesync.config import load_config
+from pagesync.frontmatter import join_front_matter, split_front_matter
+from pagesync.remote import open_remote
+from pagesync.remote.base import PageDraft, Remote
+from pagesync.server.app import create_app
+from pagesync.server.dialect import TokenRequest, load_dialects
+from pagesync.server.local import LocalServer, start_local_server
+from pagesync.server.store import Store, open_store
+from pagesync.sync.actions import Kind, Mode
+from pagesync.sync.engine import RunOptions, RunReport, run_sync
+from pagesync.sync.state import State
+
+
+@dataclass
+class Live:
+    store: Store
+    server: LocalServer
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    store = open_store(str(tmp_path_factory.mktemp("engine") / "server.sqlite"))
+    server = start_local_server(create_app(store))
+    try:
+        yield Live(store, server)
+    finally:
+        server.stop()
+        store.close()
+
+
+@dataclass
+class Vault:
+    root: Path
+    token: str
+
+    def run(self, mode: Mode = Mode.SYNC, **options: Any) -> RunReport:
+        config = load_config(self.root)
+
+        async def go() -> RunReport:
+            async with open_remote(config, self.token) as remote:
+                return await run_sync(self.root, config, remote, RunOptions(mode=mode, **options))
+
+        return asyncio.run(go())
+
+    def remote(self, job: Any) -> Any:
+        config = load_config(self.root)
+
+        async def go() -> Any:
+            async with open_remote(config, self.token) as remote:
+                return await job(remote)
+
+        return asyncio.run(go())
+
+    def page(self, name: str) -> Path:
+        return next(p for p in self.root.rglob("*.md") if p.name == name)
+
+
+def make_vault(live: Live, folder: Path, dialect: str = "productive") -> Vault:
+    (issuer,) = load_dialects([dialect])
+    permissions = ("pages.view", "pages.update", "pages.manage") if dialect == "plate" else ()
+    issued = issuer.issue_token(live.store, TokenRequest(new_scope=True, permissions=permissions))
+    scope = {"productive": {"organization": issued.get("organization_id", "")},
+             "raven": {"workspace": issued.get("workspace_id", ""),
+                       "space": issued.get("space_id", "")},
+             "plate": {}}[dialect]
+    init_vault(folder, {"remote": {"dialect": dialect, "url": live.server.url}, "scope": scope})
+    return Vault(folder, issued["token"])
+
+
+def write(path: Path, meta: dict[str, Any], body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(join_front_matter(meta, body), encoding="utf-8")
+
+
+def seeded(live: Live, tmp_path: Path, dialect: str = "productive") -> Vault:
+    vault = make_vault(live, tmp_path / "vault", dialect)
+    write(vault.root / "guide" / "index.md", {"title": "Guide", "position": 1}, "# Guide\n")
+    write(vault.root / "guide" / "install.md", {"title": "Install", "position": 1},
+          "Run *this*.\n\nThen [the guide](index.md).\n")
+    write(vault.root / "faq.md", {"title": "FAQ", "position": 2}, "Questions.\n")
+    report = vault.run(Mode.PUSH)
+    assert report.ok and report.exit_code() == 0, report.render()
+    return vault
+
+
+def test_a_noop_push_sends_no_request_and_reads_no_file(live: Live, tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    report = vault.run(Mode.PUSH)
+    assert report.requests == 0
+    assert not report.plan.drift
+    # An unchanged stat means the file is its base: make reading it fail to prove it is not read.
+    install = vault.page("install.md")
+    os.chmod(install, 0)
+    try:
+        again = vault.run(Mode.SYNC, dry_run=True)
+    finally:
+        os.chmod(install, 0o644)
+    assert not again.errors and not again.plan.drift
+
+
+def test_one_edit_costs_one_probe_and_one_update(live: Live, tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    install = vault.page("install.md")
+    meta, body = split_front_matter(install.read_text(encoding="utf-8"))
+    write(install, meta, body + "\nOne more line.\n")
+    report = vault.run(Mode.PUSH)
+    assert [a.kind for a in report.applied if a.kind is not Kind.NOOP] == [Kind.UPDATE_REMOTE]
+    assert report.requests == 2  # the GET that checks for a remote edit, then the PATCH
+
+
+def test_pull_does_not_rewrite_a_file_that_only_reads_differently(live: Live,
+                                                                   tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    install = vault.page("install.md")
+    meta, _ = split_front_matter(install.read_text(encoding="utf-8"))
+    # The same content written another way: _emphasis_ instead of *emphasis*.
+    write(install, meta, "Run _this_.\n\nThen [the guide](index.md).\n")
+    written = install.read_text(encoding="utf-8")
+    page_id = str(meta["id"])
+
+    async def retitle(remote: Remote) -> None:
+        await remote.update_page(page_id, PageDraft(title="Install it"))
+
+    vault.remote(retitle)
+    report = vault.run(Mode.SYNC)
+    assert report.ok, report.render()
+    after = install.read_text(encoding="utf-8")
+    assert "title: Install it" in after
+    assert after.split("---\n", 2)[2] == written.split("---\n", 2)[2]
+    assert not vault.run(Mode.SYNC, dry_run=True).plan.drift
+
+
+def test_a_malformed_file_is_named_and_held_while_the_rest_syncs(live: Live,
+                                                                   tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    faq = vault.page("faq.md")
+    faq.write_text("---\ntitle: [unclosed\n---\nBroken.\n", encoding="utf-8")
+    install = vault.page("install.md")
+    meta, body = split_front_matter(install.read_text(encoding="utf-8"))
+    write(install, meta, body + "\nStill synced.\n")
+    report = vault.run(Mode.SYNC)
+    assert [e for e in report.errors if e.startswith("faq.md:") and "line 2" in e], report.errors
+    assert report.exit_code() == 1  # something was left unsynced: a script must notice
+    kinds = {a.path: a.kind for a in report.plan.actions}
+    assert kinds["faq.md"] in (Kind.NOOP, Kind.SKIP)  # neither deleted remotely nor rewritten
+    assert faq.read_text(encoding="utf-8").startswith("---\ntitle: [unclosed")
+
+    async def titles(remote: Remote) -> list[str]:
+        return sorted(page.title for page in await remote.list_pages())
+
+    assert vault.remote(titles) == ["FAQ", "Guide", "Install"]
+
+
+def test_a_journalled_create_is_adopted_not_sent_again(live: Live, tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    write(vault.root / "notes.md", {"title": "Notes"}, "Some notes.\n")
+
+    async def create_behind_the_engine(remote: Remote) -> str:
+        # What a crash after the POST and before the answer leaves: the page exists remotely,
+        # the journal says a create was under way, the file has no id.
+        page = await remote.create_page(PageDraft(title="Notes", body=None))
+        return page.id
+
+    with State.open(vault.root) as state:
+        state.begin_create("notes.md", None, "Notes", None)
+    created = vault.remote(create_behind_the_engine)
+    report = vault.run(Mode.PUSH)
+    assert report.ok, report.render()
+    meta, _ = split_front_matter((vault.root / "notes.md").read_text(encoding="utf-8"))
+    assert str(meta["id"]) == created
+
+    async def count(remote: Remote) -> int:
+        return sum(1 for page in await remote.list_pages() if page.title == "Notes")
+
+    assert vault.remote(count) == 1
+    with State.open(vault.root) as state:
+        assert state.pending_creates() == []
+
+
+def test_emptying_the_vault_is_held_until_force(live: Live, tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    for page in list(vault.root.rglob("*.md")):
+        page.unlink()
+    report = vault.run(Mode.PUSH)
+    assert report.held and report.exit_code() == 3
+    assert "rerun with --force" in report.summary()
+
+    async def count(remote: Remote) -> int:
+        return len(await remote.list_pages())
+
+    assert vault.remote(count) == 3
+    forced = vault.run(Mode.PUSH, force=True)
+    assert forced.ok and vault.remote(count) == 0
