@@ -210,3 +210,32 @@ def test_emptying_the_vault_is_held_until_force(live: Live, tmp_path: Path) -> N
     assert vault.remote(count) == 3
     forced = vault.run(Mode.PUSH, force=True)
     assert forced.ok and vault.remote(count) == 0
+
+
+def test_a_server_gone_mid_run_stops_the_run_and_a_rerun_finishes(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "server.sqlite"))
+    server = start_local_server(create_app(store))
+    vault = make_vault(Live(store, server), tmp_path / "vault")
+    config = vault.root / "pagesync.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("retries = 5", "retries = 0"),
+                      encoding="utf-8")
+    for n in range(4):
+        write(vault.root / f"page-{n}.md", {"title": f"Page {n}"}, f"Body {n}.\n")
+    port = int(server.url.rsplit(":", 1)[1])
+    server.stop()
+    report = vault.run(Mode.PUSH)
+    assert report.stopped and "run again" in report.stopped
+    assert len(report.failed) == 1 and not [a for a in report.applied if a.kind is not Kind.NOOP]
+    assert report.exit_code() == 1
+    server = start_local_server(create_app(store), port=port)
+    try:
+        again = vault.run(Mode.PUSH)
+        assert again.ok and not again.stopped, again.render()
+
+        async def titles(remote: Remote) -> list[str]:
+            return sorted(page.title for page in await remote.list_pages())
+
+        assert vault.remote(titles) == [f"Page {n}" for n in range(4)]
+    finally:
+        server.stop()
+        store.close()

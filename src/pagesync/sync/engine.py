@@ -85,6 +85,9 @@ _CONTENT_KINDS = frozenset({Kind.CREATE_LOCAL, Kind.CREATE_REMOTE, Kind.UPDATE_L
                             Kind.UPDATE_REMOTE, Kind.MERGE, Kind.ADOPT})
 _NEEDS_BODY = frozenset({Kind.CREATE_LOCAL, Kind.UPDATE_LOCAL, Kind.MERGE, Kind.ADOPT})
 _HOLDING = frozenset({Kind.SKIP, Kind.CONFLICT})
+# A remote that cannot be reached, or still rate-limits after every retry, stops the run: the
+# other actions would each wait through the same retries for the same answer.
+_UNREACHABLE = frozenset({None, 429})
 _NOT_CHANGES = frozenset({Kind.NOOP, Kind.FORGET, Kind.SKIP, Kind.CONFLICT})
 
 
@@ -112,6 +115,7 @@ class RunReport:
     trashed: list[str] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    stopped: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -128,9 +132,8 @@ class RunReport:
         could not be read; else 0."""
         if self.held:
             return 3
-        if self.failed or self.errors or self.conflicts or self.plan.of_kind(Kind.CONFLICT):
-            return 1
-        return 0
+        left = self.failed or self.errors or self.conflicts or self.plan.of_kind(Kind.CONFLICT)
+        return 1 if self.stopped or left else 0
 
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a run."""
@@ -140,6 +143,8 @@ class RunReport:
             return "dry run: nothing was changed"
         done = sum(1 for action in self.applied if action.kind not in _NOT_CHANGES)
         parts = [f"{done} change(s) applied"]
+        if self.stopped:
+            parts.insert(0, f"stopped: {self.stopped}")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         conflicted = len(set(self.conflicts) | {a.path or a.key
@@ -179,6 +184,7 @@ class RunReport:
             "errors": list(self.errors),
             "conflicts": list(self.conflicts),
             "trashed": list(self.trashed),
+            "stopped": self.stopped,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "summary": self.summary(),
@@ -446,12 +452,17 @@ class _Run:
                                                     Kind.RESTORE_ID):
                 await self._relink_created()
                 relinked = True
+            if report.stopped:
+                break
             try:
                 await self._apply(action)
                 report.applied.append(action)
             except (PagesyncError, OSError) as error:
                 report.failed.append((action, str(error)))
-                self.outcomes.setdefault(action.key, _Outcome()).content = "held"
+                self._outcome(action.key).content = "held"
+                if isinstance(error, RemoteError) and error.status in _UNREACHABLE:
+                    report.stopped = (f"the server stopped answering ({error}); the other "
+                                      "changes were not tried: run again to finish")
             if action.kind not in (Kind.NOOP, Kind.FORGET):
                 done += 1
                 if self.options.progress is not None:
