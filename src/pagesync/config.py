@@ -83,6 +83,19 @@ class Config:
         return value
 
 
+# What ``pagesync token create`` prints, per dialect, for each ``[scope]`` key of the config.
+TOKEN_SCOPE_FIELDS: dict[str, dict[str, str]] = {
+    "productive": {"organization": "organization_id"},
+    "raven": {"workspace": "workspace_id", "space": "space_id"},
+    "plate": {},
+}
+
+
+def scope_from_token(dialect: str, fields: Mapping[str, str]) -> dict[str, str]:
+    """Return the ``[scope]`` of a vault's config from the fields a new token was printed with."""
+    return {key: fields[name] for key, name in TOKEN_SCOPE_FIELDS[dialect].items()}
+
+
 # -- validation: one small function per field, each appending problems ----------------------
 
 Problems = list[str]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pagesync.commands.init import init_vault
-from pagesync.config import load_config
+from pagesync.config import load_config, scope_from_token
 from pagesync.frontmatter import join_front_matter, split_front_matter
 from pagesync.remote import open_remote
 from pagesync.remote.base import PageDraft, Remote
@@ -78,10 +78,7 @@ def make_vault(live: Live, folder: Path, dialect: str = "productive") -> Vault:
     (issuer,) = load_dialects([dialect])
     permissions = ("pages.view", "pages.update", "pages.manage") if dialect == "plate" else ()
     issued = issuer.issue_token(live.store, TokenRequest(new_scope=True, permissions=permissions))
-    scope = {"productive": {"organization": issued.get("organization_id", "")},
-             "raven": {"workspace": issued.get("workspace_id", ""),
-                       "space": issued.get("space_id", "")},
-             "plate": {}}[dialect]
+    scope = scope_from_token(dialect, issued)
     init_vault(folder, {"remote": {"dialect": dialect, "url": live.server.url}, "scope": scope})
     return Vault(folder, issued["token"])
 

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import click
 
-from ..config import DIALECTS, Config, load_config
+from ..config import DIALECTS, Config, load_config, scope_from_token
 from ..errors import InputError
 
 PERMISSIONS = ("pages.view", "pages.update", "pages.manage")
@@ -88,17 +88,9 @@ def start_server(demo: Demo) -> None:
     server = start_local_server(create_app(store))
     demo.resources.callback(server.stop)
     demo.url, demo.token = server.url, issued["token"]
-    demo.scope = _scope(demo.dialect, issued)
+    demo.scope = scope_from_token(demo.dialect, issued)
     demo.outputs["server"] = {"url": server.url, "db": demo.db, "dialect": demo.dialect,
                               "scope": demo.scope}
-
-
-def _scope(dialect: str, issued: dict[str, str]) -> dict[str, str]:
-    if dialect == "productive":
-        return {"organization": issued["organization_id"]}
-    if dialect == "raven":
-        return {"workspace": issued["workspace_id"], "space": issued["space_id"]}
-    return {}
 
 
 def make_vaults(demo: Demo) -> None:
