@@ -132,3 +132,21 @@ def _banner(served: _Served) -> str:
         if "Uvicorn running" in line or len(lines) > 20:
             break
     return "".join(lines)
+
+
+def test_token_create_prints_an_init_command_that_makes_a_working_vault(tmp_path: Path) -> None:
+    from pagesync.config import load_config
+
+    for dialect in ("productive", "raven", "plate"):
+        out = CliRunner().invoke(cli, ["token", "create", "--db", str(tmp_path / "db.sqlite"),
+                                       "--dialect", dialect]).output
+        line = next(x.strip() for x in out.splitlines() if x.strip().startswith("pagesync init"))
+        args = line.split()[2:]
+        args[args.index("DIR")] = str(tmp_path / dialect)
+        result = CliRunner().invoke(cli, ["init", *args])
+        assert result.exit_code == 0, result.output
+        config = load_config(tmp_path / dialect)
+        assert config.dialect == dialect
+        assert "export PAGESYNC_TOKEN=" in out
+        if dialect == "raven":
+            assert set(config.scope) == {"workspace", "space"}

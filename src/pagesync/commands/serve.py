@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..config import scope_from_token
 from ..server import DEFAULT_DB
 from ..server.dialect import TokenRequest, dialect_names
 
@@ -200,3 +201,8 @@ def _print_token(dialect: Any, fields: dict[str, str], as_json: bool) -> None:
     if dialect.token_hint:
         url = f"http://127.0.0.1:8765{dialect.prefix}"
         click.echo("Try it:\n  " + dialect.token_hint.format(url=url, **fields))
+    scope = scope_from_token(dialect.name, fields)
+    flags = "".join(f" --{key} {value}" for key, value in scope.items())
+    click.echo("Sync a folder with it:\n"
+               f"  pagesync init DIR --dialect {dialect.name} --url http://127.0.0.1:8765{flags}\n"
+               f"  export PAGESYNC_TOKEN={fields['token']}")
