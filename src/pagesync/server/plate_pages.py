@@ -13,7 +13,7 @@ import functools
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -296,6 +296,9 @@ class Prepared:
     sql: str
     positions: tuple[str, ...] | None
     defaults: Mapping[str, Any]
+    # The named-tuple type of the rows, made from the cursor's description on the first run:
+    # the statement never changes, so neither do its column names (35 of them for a page).
+    kept: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, statement: Select[Any], dialect: Dialect) -> Prepared:
@@ -318,15 +321,17 @@ class Prepared:
         params: Any = merged
         if self.positions is not None:
             params = tuple(merged[name] for name in self.positions)
+        make = self.kept.get("row")
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(self.sql, params)
             found = cursor.fetchall()
-            names = tuple(column[0] for column in cursor.description)
+            if make is None:
+                names = tuple(column[0] for column in cursor.description)
+                make = self.kept["row"] = row_type(names)
         finally:
             cursor.close()
-        make = row_type(names)
-        return [make(*row) for row in found]
+        return list(map(make._make, found))
 
 
 class Reader:
