@@ -20,6 +20,7 @@ import os
 import posixpath
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,26 @@ def plain_text(body: Any) -> str:
 
     walk(body)
     return "\n".join(found)
+
+
+def link_targets(body: Any) -> list[str]:
+    """Return every link href of a ProseMirror doc (link marks) or Plate value (``a`` nodes)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            for mark in node.get("marks") or []:
+                if isinstance(mark, dict) and mark.get("type") == "link":
+                    found.append(str((mark.get("attrs") or {}).get("href")))
+            if node.get("type") == "a" and "url" in node:
+                found.append(str(node["url"]))
+            walk(node.get("content") or node.get("children") or [])
+
+    walk(body)
+    return found
 
 
 @dataclass(frozen=True)
@@ -270,6 +291,15 @@ class RawApi:
                 change["content"] = plain_text(body)
             self._send("PATCH", f"/{page_id}", json=change)
 
+    def settle(self) -> None:
+        """Wait for the next whole second where the API's version is ``updatedAt`` to the second.
+
+        Raven stamps pages to the second: an edit made in the second of the last sync leaves the
+        version as it was. Tests that are not about that case call this before editing remotely.
+        """
+        if self.dialect == "raven":
+            time.sleep(1.02 - time.time() % 1)
+
     def append(self, page_id: str, text: str) -> None:
         """Add a paragraph holding ``text`` at the end of a page's body."""
         self.update(page_id, body=appended(self.dialect, self.get(page_id).body, text))
@@ -409,13 +439,14 @@ def _is_relative(href: str) -> bool:
 
 
 def _target(root: Path, pages: Mapping[str, Page], path: str, href: str,
-            attachments_by_content: bool) -> str:
+            attachments_by_content: bool, by_id: bool) -> str:
     """Return what a relative link or image source stands for, independently of file names."""
     location, _, fragment = href.partition("#")
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(location)))
     suffix = f"#{fragment}" if fragment else ""
     if resolved in pages:
-        return f"page:{pages[resolved].title}{suffix}"
+        target = pages[resolved]
+        return f"page:{target.id if by_id else target.title}{suffix}"
     file = root / resolved
     if attachments_by_content:
         if resolved.startswith("..") or not file.is_file():
@@ -440,11 +471,23 @@ def _normalise(tokens: Sequence[Token], fix: Any) -> None:
             _normalise(token.children, fix)
 
 
-def render(root: Path, pages: Mapping[str, Page], path: str, attachments_by_content: bool) -> str:
-    """Return a page body as HTML, with relative links and images made independent of names."""
+def render(root: Path, pages: Mapping[str, Page], path: str, attachments_by_content: bool,
+           *, by_id: bool = False) -> str:
+    """Return a page body as HTML, with relative links and images made independent of names.
+
+    A link to a page becomes ``page:<title>`` (``page:<id>`` with ``by_id``).
+    """
     tokens = HTML.parse(pages[path].body)
-    _normalise(tokens, lambda href: _target(root, pages, path, href, attachments_by_content))
+    _normalise(tokens, lambda href: _target(root, pages, path, href, attachments_by_content,
+                                            by_id))
     return str(HTML.renderer.render(tokens, HTML.options, {}))
+
+
+def html_by_id(root: Path, dialect: str) -> dict[str, str]:
+    """Return every synced page's body as HTML (links as ``page:<id>``), keyed by id."""
+    pages = read_vault(root)
+    return {page.id: render(root, pages, path, dialect in UPLOADS, by_id=True)
+            for path, page in pages.items() if page.id}
 
 
 def outline(root: Path, dialect: str) -> tuple[Node, ...]:
@@ -506,6 +549,23 @@ def outline_text(nodes: Sequence[Node]) -> str:
     return "\n".join(line for node in nodes for line in node.lines())
 
 
+class Checks:
+    """Collect every failed expectation of a scenario, to report them all at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def __call__(self, condition: object, problem: str) -> bool:
+        """Record ``problem`` unless ``condition`` holds; return whether it held."""
+        if not condition:
+            self.problems.append(problem)
+        return bool(condition)
+
+    def done(self) -> None:
+        """Fail with every recorded problem, if any."""
+        assert not self.problems, "\n".join(f"- {p}" for p in self.problems)
+
+
 # -- the command line -------------------------------------------------------------------------
 
 
@@ -524,7 +584,9 @@ class Ran:
 
     def describe(self) -> str:
         """Return the command, exit code, output and exception, for assertion messages."""
-        text = f"pagesync {' '.join(self.args)} -> exit {self.code}\n{self.output}"
+        lines = self.output.splitlines()
+        shown = "\n".join(lines if len(lines) <= 40 else [*lines[:20], "...", *lines[-20:]])
+        text = f"pagesync {' '.join(self.args)} -> exit {self.code}\n{shown}"
         if self.error is not None and not isinstance(self.error, SystemExit):
             text += f"\nexception: {self.error!r}"
         return text
