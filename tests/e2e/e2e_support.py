@@ -315,6 +315,16 @@ class RawApi:
         else:
             self._send("PATCH", f"/{page_id}", json={"parent_id": parent_id})
 
+    def reorder(self, page_id: str, position: int) -> None:
+        """Set a page's position among its siblings (Productive and Plate)."""
+        if self.dialect == "productive":
+            self._send("PATCH", f"/pages/{page_id}", json={
+                "data": {"type": "pages", "id": page_id, "attributes": {"position": position}}})
+        elif self.dialect == "plate":
+            self._send("PATCH", f"/{page_id}", json={"position": position})
+        else:
+            raise AssertionError("Raven keeps no sibling order")
+
     def delete(self, page_id: str) -> None:
         """Delete a page."""
         if self.dialect == "plate":
@@ -514,6 +524,45 @@ def outline(root: Path, dialect: str) -> tuple[Node, ...]:
             for path in sorted(children.get(parent, []), key=key))
 
     return build(None)
+
+
+Shape = list[tuple[int, str]]
+
+
+def _sorted_shape(children: Mapping[str | None, list[tuple[float, str, str]]],
+                  parent: str | None = None, depth: int = 0) -> Shape:
+    rows: Shape = []
+    for _, title, key in sorted(children.get(parent, [])):
+        rows.append((depth, title))
+        rows += _sorted_shape(children, key, depth + 1)
+    return rows
+
+
+def vault_shape(root: Path, dialect: str) -> Shape:
+    """Return the vault's tree as (depth, title) rows; siblings by position where ordered."""
+    pages = read_vault(root)
+    children: dict[str | None, list[tuple[float, str, str]]] = {}
+    for path, page in pages.items():
+        position = page.meta.get("position")
+        where = float(position) if dialect in ORDERED and isinstance(position, int | float) \
+            else 0.0
+        children.setdefault(parent_path(path, pages), []).append((where, page.title, path))
+    return _sorted_shape(children)
+
+
+def server_shape(api: RawApi) -> Shape:
+    """Return the server's tree as (depth, title) rows; siblings by position where ordered."""
+    children: dict[str | None, list[tuple[float, str, str]]] = {}
+    for page in api.pages():
+        where = float(page.position) if api.dialect in ORDERED and page.position is not None \
+            else 0.0
+        children.setdefault(page.parent_id, []).append((where, page.title, page.id))
+    return _sorted_shape(children)
+
+
+def shape_text(shape: Shape) -> str:
+    """Return a shape as an indented outline (for failure messages)."""
+    return "\n".join(f"{'  ' * depth}{title}" for depth, title in shape)
 
 
 def flatten(nodes: Sequence[Node], depth: int = 0) -> list[tuple[int, str, Any, str]]:
