@@ -10,8 +10,10 @@ dropped on purpose). One dialect per example, drawn by hypothesis.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -28,6 +30,7 @@ from twoway_helpers import (
     TRASH,
     CrashTransport,
     LiveServer,
+    Page,
     RemoteTree,
     Vault,
     assert_agree,
@@ -41,6 +44,13 @@ from pagesync.sync.actions import Action, Kind, Mode
 from pagesync.sync.merge import has_markers
 
 HEADER_END = "\n---\n"
+PICK = st.integers(0, 63)
+T = TypeVar("T")
+
+
+def choose(items: Sequence[T], pick: int) -> T | None:
+    """Return the pick-th item (cycling), or None when there is none."""
+    return items[pick % len(items)] if items else None
 
 
 class TwoWayMachine(RuleBasedStateMachine):
@@ -91,14 +101,16 @@ class TwoWayMachine(RuleBasedStateMachine):
         return self.vault.pages()
 
     # -- the vault -------------------------------------------------------------------------
+    # Rules draw plain numbers and pick from what exists, so what hypothesis draws never depends
+    # on the server (whose ids are random): a number picks the n-th item of a stable order.
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data(), at_end=st.booleans())
-    def edit_local(self, data: st.DataObject, at_end: bool) -> None:
+    @rule(pick=PICK, at_end=st.booleans())
+    def edit_local(self, pick: int, at_end: bool) -> None:
         files = self.files()
-        if not files:
+        path = choose(sorted(files), pick)
+        if path is None:
             return
-        path = data.draw(st.sampled_from(sorted(files)))
         word, text = self.word("local"), files[path]
         if at_end or has_markers(text):
             self.vault.write(path, f"{text}\n{word}\n")
@@ -106,66 +118,61 @@ class TwoWayMachine(RuleBasedStateMachine):
             self.vault.write(path, text.replace(HEADER_END, f"{HEADER_END}{word}\n\n", 1))
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def create_local(self, data: st.DataObject) -> None:
+    @rule(pick=PICK)
+    def create_local(self, pick: int) -> None:
         files = self.files()
         folders = sorted({""} | {folder_of(p) + "/" for p, t in files.items()
                                  if not has_markers(t)})
-        folder = data.draw(st.sampled_from(folders))
+        folder = choose(folders, pick) or ""
         word = self.word("local")
         self.created.append(word)
         self.vault.write(f"{folder}{word}.md", f"---\ntitle: {word}\n---\n{word}\n")
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def delete_local(self, data: st.DataObject) -> None:
+    @rule(pick=PICK)
+    def delete_local(self, pick: int) -> None:
         files = self.files()
         if self.dialect == "productive":  # test_safety has the folder page deleted alone there
             files = {p: t for p, t in files.items()
-                     if not (p.endswith("/index.md") or (self.vault.root / folder_of(p)).exists())
-                     or not any(o.startswith(folder_of(p) + "/") for o in files if o != p)}
-        if not files:
-            return
-        path = data.draw(st.sampled_from(sorted(files)))
-        self.deleted.append(files[path])
-        self.vault.delete(path)
+                     if not any(o.startswith(folder_of(p) + "/") for o in files if o != p)}
+        path = choose(sorted(files), pick)
+        if path is not None:
+            self.deleted.append(files[path])
+            self.vault.delete(path)
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def retitle_local(self, data: st.DataObject) -> None:
+    @rule(pick=PICK)
+    def retitle_local(self, pick: int) -> None:
         files = {p: t for p, t in self.files().items() if not has_markers(t)}
-        if not files:
-            return
-        path = data.draw(st.sampled_from(sorted(files)))
-        self.vault.write(path, files[path].replace("\ntitle: ", "\ntitle: L ", 1))
+        path = choose(sorted(files), pick)
+        if path is not None:
+            self.vault.write(path, files[path].replace("\ntitle: ", "\ntitle: L ", 1))
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def move_local(self, data: st.DataObject) -> None:
+    @rule(pick=PICK, where=PICK)
+    def move_local(self, pick: int, where: int) -> None:
         files = self.files()
         leaves = sorted(p for p in files if not p.endswith("/index.md")
                         and not (self.vault.root / folder_of(p)).exists())
-        if not leaves:
+        path = choose(leaves, pick)
+        if path is None:
             return
-        path = data.draw(st.sampled_from(leaves))
         here = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
         folders = {folder_of(p) + "/" for p in files if p != path}
         if self.dialect != "productive":  # this Productive server cannot move to the top
             folders.add("")
         folders.discard(here)
-        if not folders:
-            return
-        target = data.draw(st.sampled_from(sorted(folders))) + path.rsplit("/", 1)[-1]
-        if target not in files:
+        folder = choose(sorted(folders), where)
+        target = f"{folder}{path.rsplit('/', 1)[-1]}"
+        if folder is not None and target not in files:
             self.vault.move(path, target)
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data(), keep=st.sampled_from(["local", "remote", "both"]))
-    def resolve(self, data: st.DataObject, keep: str) -> None:
-        marked = sorted(p for p, t in self.files().items() if has_markers(t))
-        if not marked:
+    @rule(pick=PICK, keep=st.sampled_from(["local", "remote", "both"]))
+    def resolve(self, pick: int, keep: str) -> None:
+        path = choose(sorted(p for p, t in self.files().items() if has_markers(t)), pick)
+        if path is None:
             return
-        path = data.draw(st.sampled_from(marked))
         # The side a person drops is their choice; keep it in the bin of what was dropped.
         self.deleted.append(self.vault.text(path))
         self.deleted += self.vault.kept(CONFLICTS).values()
@@ -180,59 +187,59 @@ class TwoWayMachine(RuleBasedStateMachine):
 
     # -- the server ------------------------------------------------------------------------
 
-    def pick_page(self, data: st.DataObject) -> str | None:
-        pages = self.remote.pages()
-        return data.draw(st.sampled_from(sorted(pages))) if pages else None
+    def pages(self) -> list[Page]:
+        """Return the remote pages in a stable order (by title and body, not by random id)."""
+        return sorted(self.remote.pages().values(), key=lambda p: (p.title, p.markdown, p.id))
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data(), at_end=st.booleans())
-    def edit_remote(self, data: st.DataObject, at_end: bool) -> None:
-        page_id = self.pick_page(data)
-        if page_id is None:
-            return
-        word, markdown = self.word("remote"), self.remote.pages()[page_id].markdown
-        self.remote.edit(page_id, f"{markdown}\n{word}\n" if at_end else f"{word}\n\n{markdown}")
+    @rule(pick=PICK, at_end=st.booleans())
+    def edit_remote(self, pick: int, at_end: bool) -> None:
+        page = choose(self.pages(), pick)
+        if page is not None:
+            word, markdown = self.word("remote"), page.markdown
+            self.remote.edit(page.id, f"{markdown}\n{word}\n" if at_end
+                             else f"{word}\n\n{markdown}")
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data(), top=st.booleans())
-    def create_remote(self, data: st.DataObject, top: bool) -> None:
-        parent = None if top else self.pick_page(data)
+    @rule(pick=PICK, top=st.booleans())
+    def create_remote(self, pick: int, top: bool) -> None:
+        parent = None if top else choose(self.pages(), pick)
         word = self.word("remote")
         self.created.append(word)
-        self.remote.create(word, f"{word}\n", parent)
+        self.remote.create(word, f"{word}\n", parent.id if parent else None)
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def delete_remote(self, data: st.DataObject) -> None:
-        page_id = self.pick_page(data)
-        if page_id is None:
+    @rule(pick=PICK)
+    def delete_remote(self, pick: int) -> None:
+        page = choose(self.pages(), pick)
+        if page is None:
             return
         pages = self.remote.pages()
         # Productive and Raven take the subtree; Plate moves the children to the top.
-        gone = [page_id] if self.dialect == "plate" else list(walk_children(pages, page_id))
+        gone = [page.id] if self.dialect == "plate" else list(walk_children(pages, page.id))
         self.deleted += [f"{pages[p].title}\n{pages[p].markdown}" for p in gone]
-        self.remote.delete(page_id)
+        self.remote.delete(page.id)
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def retitle_remote(self, data: st.DataObject) -> None:
-        page_id = self.pick_page(data)
-        if page_id is not None:
-            self.remote.rename(page_id, "R " + self.remote.pages()[page_id].title)
+    @rule(pick=PICK)
+    def retitle_remote(self, pick: int) -> None:
+        page = choose(self.pages(), pick)
+        if page is not None:
+            self.remote.rename(page.id, "R " + page.title)
 
     @precondition(lambda self: self.started)
-    @rule(data=st.data())
-    def move_remote(self, data: st.DataObject) -> None:
-        page_id = self.pick_page(data)
-        if page_id is None:
+    @rule(pick=PICK, where=PICK)
+    def move_remote(self, pick: int, where: int) -> None:
+        pages = self.pages()
+        page = choose(pages, pick)
+        if page is None:
             return
-        pages = self.remote.pages()
-        below = set(walk_children(pages, page_id))
-        targets: list[str | None] = [p for p in sorted(pages) if p not in below]
+        below = set(walk_children({p.id: p for p in pages}, page.id))
+        targets: list[str | None] = [p.id for p in pages if p.id not in below]
         if self.dialect != "productive":
             targets.append(None)
         if targets:
-            self.remote.move(page_id, data.draw(st.sampled_from(targets)))
+            self.remote.move(page.id, targets[where % len(targets)])
 
     # -- syncing ---------------------------------------------------------------------------
 
@@ -256,10 +263,17 @@ class TwoWayMachine(RuleBasedStateMachine):
         assert report.ok, report.render()
         status = self.vault.status()
         left = [a for a in status.plan.actions if a.kind not in (Kind.NOOP, Kind.CONFLICT)
-                and "waits for its parent" not in a.reason]
+                and "waits for its parent" not in a.reason and not self.renumbered(a)]
         assert not left, status.plan.render()
         self.check(status.plan.of_kind(Kind.CONFLICT))
         self.vault.settle()
+
+    def renumbered(self, action: Action) -> bool:
+        """Return True for the known Productive drift: siblings the server renumbered after a
+        move are not re-read in the same run (test_pairs' xfails; left out here so the machine
+        can find other bugs)."""
+        return (self.dialect == "productive" and action.kind is Kind.REORDER_LOCAL
+                and "reordered remotely" in action.reason)
 
     def check(self, conflicts: list[Action]) -> None:
         files = self.files()
@@ -269,7 +283,7 @@ class TwoWayMachine(RuleBasedStateMachine):
                 skip.add(str(self.vault.read(path)[0].get("title")))
         pages = self.remote.pages()
         skip |= {pages[a.page_id].title for a in conflicts if a.page_id in pages}
-        assert_agree(self.vault, self.remote, skip)
+        assert_agree(self.vault, self.remote, skip, positions=self.dialect != "productive")
         texts = "\n".join([*files.values(), *self.vault.kept(CONFLICTS).values(),
                            *self.vault.kept(TRASH).values(), *self.deleted,
                            *(f"{p.title}\n{p.markdown}" for p in pages.values())])
@@ -282,10 +296,13 @@ class TwoWayMachine(RuleBasedStateMachine):
 
 def test_random_changes_on_both_sides_converge_and_lose_nothing(
         servers: dict[str, LiveServer], tmp_path: Path) -> None:
+    """The same 15 runs each time (a suite must not fail at random); set
+    PAGESYNC_TWOWAY_EXPLORE=1 to draw new ones (``--hypothesis-seed`` picks them)."""
     TwoWayMachine.servers = servers
     TwoWayMachine.folder = tmp_path
     run_state_machine_as_test(TwoWayMachine, settings=settings(
-        max_examples=15, stateful_step_count=12, deadline=None, report_multiple_bugs=False,
+        max_examples=15, stateful_step_count=25, deadline=None, report_multiple_bugs=False,
+        derandomize=not os.environ.get("PAGESYNC_TWOWAY_EXPLORE"),
         suppress_health_check=[HealthCheck.too_slow], database=None,
         # Shrinking replays whole runs against the server (minutes); the steps print unshrunk.
         phases=[Phase.explicit, Phase.generate]))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,11 +52,14 @@ JSONAPI = "application/vnd.api+json"
 # every dialect, sync and async httpx alike); a fresh connection per request answers in ~1 ms.
 # The tests would spend most of their time waiting, so no connection is kept alive.
 FRESH_CONNECTIONS = httpx.Limits(max_keepalive_connections=0)
+# Every httpx transport loads the CA bundle (~35 ms) unless handed a context; the server is
+# plain HTTP, so one context made once serves every client of the session.
+TLS = ssl.create_default_context()
 
 
 def fresh_transport() -> httpx.AsyncHTTPTransport:
     """Return the engine's transport: a new connection per request (see FRESH_CONNECTIONS)."""
-    return httpx.AsyncHTTPTransport(limits=FRESH_CONNECTIONS)
+    return httpx.AsyncHTTPTransport(limits=FRESH_CONNECTIONS, verify=TLS)
 
 
 @dataclass
@@ -124,7 +128,7 @@ class RemoteTree:
         self.scope = scope
         self.dialect = scope.dialect
         self.http = httpx.Client(base_url=scope.url, timeout=10, headers=self._headers(),
-                                 limits=FRESH_CONNECTIONS)
+                                 limits=FRESH_CONNECTIONS, verify=TLS)
 
     def close(self) -> None:
         """Close the connection."""
@@ -483,14 +487,15 @@ def normal(markdown: str) -> str:
 Make = Callable[[str], tuple["Vault", RemoteTree]]
 
 
-def assert_agree(vault: Vault, remote: RemoteTree, skip: Iterable[str] = ()) -> dict[str, Page]:
+def assert_agree(vault: Vault, remote: RemoteTree, skip: Iterable[str] = (),
+                 positions: bool = True) -> dict[str, Page]:
     """Assert both sides hold the same pages (ids), titles, parents, positions and bodies.
 
     A file without ``position`` is not compared for order (the engine writes none into a file
     it created a page for).
 
-    ``skip``: titles of pages left in conflict on purpose (compared for presence only).
-    Returns the remote pages.
+    ``skip``: titles of pages left in conflict on purpose (compared for presence only);
+    ``positions``: False leaves positions out. Returns the remote pages.
     """
     pages = remote.pages()
     ids = page_ids(vault)
@@ -512,7 +517,7 @@ def assert_agree(vault: Vault, remote: RemoteTree, skip: Iterable[str] = ()) -> 
             f"{path}: local parent {parents[page_id]}, remote parent {page.parent}")
         assert normal(body) == normal(page.markdown), (
             f"{path}: bodies differ: local {body!r}, remote {page.markdown!r}")
-        if ORDERED[vault.scope.dialect] and "position" in meta:
+        if positions and ORDERED[vault.scope.dialect] and "position" in meta:
             assert _position(meta["position"]) == page.position, (
                 f"{path}: position {meta['position']}, remote {page.position}")
     return pages
