@@ -35,8 +35,9 @@ def parse_markdown(text: str) -> dict[str, Any]:
     env: dict[str, Any] = {}
     tokens = get_parser().parse(text, env)
     builder = _Builder(env)
+    handlers = _BLOCK_HANDLERS
     for token in tokens:
-        _BLOCK_HANDLERS.get(token.type, _ignore)(builder, token)
+        handlers.get(token.type, _ignore)(builder, token)
     doc = builder.finish()
     if env.get(UNTRUSTED):
         # Only JSON written in the Markdown (islands, attribute lines, data-mark spans) can
@@ -79,7 +80,12 @@ class _Builder:
         self.append(node)
 
     def append(self, node: Node) -> None:
-        self.top.setdefault("content", []).append(node)
+        top = self.stack[-1]
+        content = top.get("content")
+        if content is None:
+            top["content"] = [node]
+        else:
+            content.append(node)
 
     def apply_pending(self, node: Node) -> None:
         attrs = self.pending[-1]

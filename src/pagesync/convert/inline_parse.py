@@ -49,15 +49,30 @@ def inline_from_tokens(
         text = tokens[0].content
         return [{"type": "text", "text": text}] if text else []
     state = _Inline(tokens, source, env)
+    buffer = state.buffer
+    handlers = _HANDLERS
     index = 0
-    while index < len(tokens):
-        index = _HANDLERS.get(tokens[index].type, _skip)(state, index)
+    count = len(tokens)
+    while index < count:
+        # Plain text and soft breaks, most of the tokens, are buffered here without a call.
+        token = tokens[index]
+        kind = token.type
+        if kind == "text" or kind == "text_special":
+            buffer.append(token.content)
+            index += 1
+        elif kind == "softbreak":
+            buffer.append(" ")
+            index += 1
+        else:
+            index = handlers.get(kind, _skip)(state, index)
     state.flush()
-    return _merge_texts(state.out)
+    return state.out
 
 
 class _Inline:
     """Collect text runs and inline nodes under the current stack of marks."""
+
+    __slots__ = ("_labels", "_paired", "buffer", "env", "out", "source", "stack", "tokens")
 
     def __init__(self, tokens: list[Token], source: str, env: dict[str, Any]) -> None:
         self.tokens = tokens
@@ -66,27 +81,43 @@ class _Inline:
         self.stack: list[Node] = []
         self.out: list[Node] = []
         self.buffer: list[str] = []
-        self.paired = _pair_html_marks(tokens)
+        self._paired: set[int] | None = None
         self._labels: dict[str, str] | None = None
+
+    @property
+    def paired(self) -> set[int]:
+        """The indexes of the html_inline tags that open and close a mark, found on first use."""
+        if self._paired is None:
+            self._paired = _pair_html_marks(self.tokens)
+        return self._paired
 
     def text(self, text: str) -> None:
         self.buffer.append(text)
 
     def flush(self) -> None:
-        if not self.buffer:
+        buffer = self.buffer
+        if not buffer:
             return
-        text = "".join(self.buffer)
-        self.buffer.clear()
+        text = buffer[0] if len(buffer) == 1 else "".join(buffer)
+        buffer.clear()
         if text:
             self.add({"type": "text", "text": text})
 
     def add(self, node: Node, extra_mark: Node | None = None) -> None:
+        """Append ``node`` under the open marks, joining it to the text before it when both are
+        text with the same marks."""
         marks = self.stack if extra_mark is None else [*self.stack, extra_mark]
         if "marks" in node:
             marks = [*marks, *node["marks"]]
         if marks:
             node["marks"] = _ranked(marks)
-        self.out.append(node)
+        out = self.out
+        if out and node["type"] == "text":
+            last = out[-1]
+            if last["type"] == "text" and last.get("marks") == node.get("marks"):
+                last["text"] += node["text"]
+                return
+        out.append(node)
 
     def node(self, node: Node) -> None:
         self.flush()
@@ -129,22 +160,6 @@ def _copy_mark(mark: Node) -> Node:
     if "attrs" in mark:
         return {"type": mark["type"], "attrs": dict(mark["attrs"])}
     return {"type": mark["type"]}
-
-
-def _merge_texts(nodes: list[Node]) -> list[Node]:
-    merged: list[Node] = []
-    for node in nodes:
-        last = merged[-1] if merged else None
-        if (
-            last is not None
-            and node["type"] == "text"
-            and last["type"] == "text"
-            and last.get("marks") == node.get("marks")
-        ):
-            last["text"] += node["text"]
-        else:
-            merged.append(node)
-    return merged
 
 
 def _pair_html_marks(tokens: list[Token]) -> set[int]:
