@@ -236,3 +236,64 @@ def test_a_server_gone_mid_run_stops_the_run_and_a_rerun_finishes(tmp_path: Path
     finally:
         server.stop()
         store.close()
+
+
+def test_a_pulled_move_is_recorded_so_a_later_local_move_is_not_undone(live: Live,
+                                                                        tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path, "plate")  # Productive cannot move a page back to the top
+    faq_id = str(split_front_matter(vault.page("faq.md").read_text(encoding="utf-8"))[0]["id"])
+    guide_id = str(split_front_matter(
+        (vault.root / "guide" / "index.md").read_text(encoding="utf-8"))[0]["id"])
+
+    async def move_under_guide(remote: Remote) -> None:
+        await remote.move_page(faq_id, guide_id)
+
+    vault.remote(move_under_guide)
+    pulled = vault.run(Mode.PULL)
+    assert [a.to_path for a in pulled.applied if a.kind is Kind.MOVE_LOCAL] == ["guide/faq.md"]
+    with State.open(vault.root) as state:
+        record = state.get(faq_id)
+        assert record is not None and record.path == "guide/faq.md"
+        assert record.parent_id == guide_id
+    (vault.root / "guide" / "faq.md").rename(vault.root / "faq.md")  # and back, locally
+    report = vault.run(Mode.SYNC)
+    assert [a.kind for a in report.applied if a.kind is not Kind.NOOP] == [Kind.MOVE_REMOTE], \
+        report.render()
+    assert (vault.root / "faq.md").is_file()
+
+
+def test_a_fresh_clone_without_state_adopts_what_already_agrees(live: Live,
+                                                                 tmp_path: Path) -> None:
+    vault = seeded(live, tmp_path)
+    clone = Vault(tmp_path / "clone", vault.token)
+    import shutil
+
+    shutil.copytree(vault.root, clone.root, ignore=shutil.ignore_patterns(".pagesync"))
+    status = clone.run(Mode.SYNC, dry_run=True)
+    assert not status.plan.drift, status.render()
+    with State.open(clone.root) as state:
+        assert state.pages() == {}  # a dry run adopts in memory only
+    first = clone.run(Mode.SYNC)
+    assert first.requests == 1  # Productive lists the bodies: one request compares everything
+    assert not [a for a in first.applied if a.kind is not Kind.NOOP]
+    assert clone.run(Mode.PUSH).requests == 0
+
+
+def test_a_push_with_the_server_unreachable_stops_before_planning(tmp_path: Path) -> None:
+    from pagesync.errors import RemoteError
+
+    store = open_store(str(tmp_path / "server.sqlite"))
+    server = start_local_server(create_app(store))
+    vault = seeded(Live(store, server), tmp_path)
+    config = vault.root / "pagesync.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("retries = 5", "retries = 0"),
+                      encoding="utf-8")
+    install = vault.page("install.md")
+    meta, body = split_front_matter(install.read_text(encoding="utf-8"))
+    write(install, meta, body + "\nEdited while the server is down.\n")
+    server.stop()
+    store.close()
+    with pytest.raises(RemoteError, match="cannot reach the server"):
+        vault.run(Mode.PUSH)
+    with State.open(vault.root) as state:
+        assert state.pending_creates() == []  # nothing was planned, so nothing was begun

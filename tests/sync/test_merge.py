@@ -239,7 +239,8 @@ def test_text_without_a_complete_pagesync_conflict_has_no_markers(text: str) -> 
 
 @pytest.mark.parametrize(
     ("keep", "expected"),
-    [("local", "a\nmine\nz\n"), ("remote", "a\ntheirs\nz\n"), ("both", "a\nmine\ntheirs\nz\n")],
+    # "both" keeps two blocks: a blank line between the sides, so two paragraphs stay two.
+    [("local", "a\nmine\nz\n"), ("remote", "a\ntheirs\nz\n"), ("both", "a\nmine\n\ntheirs\nz\n")],
 )
 def test_markers_resolve_to_a_side_or_both(keep: str, expected: str) -> None:
     text = "a\n<<<<<<< local\nmine\n=======\ntheirs\n>>>>>>> remote (version 2)\nz\n"

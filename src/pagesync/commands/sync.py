@@ -187,8 +187,8 @@ def status_command(vault: Path | None, as_json: bool, check: bool) -> None:
         click.echo(report.render().replace("dry run: nothing was changed",
                                            "clean" if not report.plan.drift else "drift"),
                    nl=False)
-    if check and report.plan.drift:
-        sys.exit(1)
+    if check and (report.plan.drift or report.errors):
+        sys.exit(1)  # an unreadable file is not in sync either
     if report.held:
         sys.exit(HELD_EXIT)
 

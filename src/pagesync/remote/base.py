@@ -83,6 +83,9 @@ class Capabilities:
     move_to_top: bool = True
     uploads: bool = False
     delete_removes_children: bool = True
+    # The version is a timestamp to the second (Raven's updatedAt): two edits in one second
+    # share it, so a version seen less than a moment ago proves nothing.
+    coarse_versions: bool = False
 
 
 class Remote(abc.ABC):

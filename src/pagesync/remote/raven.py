@@ -50,7 +50,7 @@ class RavenRemote(Remote):
     dialect = "raven"
     body_format = "prosemirror"
     capabilities = Capabilities(reorder=False, move_to_top=True, uploads=False,
-                                delete_removes_children=True)
+                                delete_removes_children=True, coarse_versions=True)
 
     def __init__(self, http: HttpClient, *, workspace: str, space: str,
                  page_size: int = MAX_LIMIT) -> None:

@@ -138,7 +138,7 @@ class RunReport:
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a run."""
         if self.held:
-            return f"stopped: {self.plan.held}"
+            return "nothing was changed: check, then rerun with --force if this is what you want"
         if self.dry_run:
             return "dry run: nothing was changed"
         done = sum(1 for action in self.applied if action.kind not in _NOT_CHANGES)
@@ -214,6 +214,31 @@ def _json_body(base_json: str) -> Body | None:
     return body if isinstance(body, dict | list) else None
 
 
+# A coarse version (a timestamp to the second) is trusted only once it is this old: until then
+# another edit may land in the same second unseen, so the record keeps it marked tentative.
+SETTLE_SECONDS = 120.0
+TENTATIVE = "~"
+
+
+def settled_version(version: str | None, coarse: bool, now: datetime | None = None) -> str | None:
+    """Return the version to record: as it is, or marked tentative when it is a timestamp to
+    the second that is too recent to rule out another edit in the same second.
+
+    A tentative version never equals a listed one, so the next run fetches the page and
+    compares its body (the base's JSON hash) instead of trusting the version.
+    """
+    if not coarse or version is None:
+        return version
+    try:
+        stamp = datetime.fromisoformat(version.replace("Z", "+00:00"))
+    except ValueError:
+        return version + TENTATIVE
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    age = ((now or datetime.now(UTC)) - stamp).total_seconds()
+    return version if age > SETTLE_SECONDS else version + TENTATIVE
+
+
 def _number(value: Any) -> float | None:
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     return float(value) if is_number else None
@@ -276,6 +301,9 @@ class _Run:
         self.created_remote: list[str] = []
         self.batch: list[str] = []
         self._link_maps: tuple[dict[str, str], dict[str, str]] | None = None
+        self.start_paths: dict[str, str] = {}
+        self.moved: set[str] = set()
+        self.rendered: set[str] = set()
 
     # -- 1. the vault -------------------------------------------------------------------------
 
@@ -335,7 +363,7 @@ class _Run:
             record = PageRecord(
                 page_id=found.id, path=entry.path, parent_id=found.parent_id,
                 title=found.title, position=found.position,
-                remote_version=found.version if same else None,
+                remote_version=self._version(found.version) if same else None,
                 base_markdown=file.body if same else "",
                 base_json="", base_meta=meta if same else {},
                 local_size=written.size if same else None,
@@ -379,6 +407,8 @@ class _Run:
                 self.listed[page_id] = result
             elif result.status in GONE_STATUSES:
                 self.listed.pop(page_id, None)
+            elif result.status in _UNREACHABLE:
+                raise result  # the server is gone or rate-limits still: nothing to plan on
             else:
                 self.fetch_errors[page_id] = str(result)
 
@@ -392,11 +422,10 @@ class _Run:
         ids = {s.page_id for s in snapshots if s.page_id is not None}
         touched += [page_id for page_id in ids if page_id not in self.records]
         for page_id, record in self.records.items():
-            if page_id not in touched:
-                self.listed[page_id] = RemotePage(
-                    page_id, record.title, record.parent_id, record.position,
-                    record.remote_version)
-        await self._fetch(touched)
+            self.listed[page_id] = RemotePage(
+                page_id, record.title, record.parent_id, record.position,
+                record.remote_version)
+        await self._fetch(touched)  # a page gone remotely leaves the listing here
         return [self._remote_snapshot(page) for page in self.listed.values()]
 
     def _remote_snapshot(self, page: RemotePage) -> RemoteSnapshot:
@@ -411,6 +440,51 @@ class _Run:
             digest = body_hash(remote_json(fetched.body, fetched.icon, fetched.fields))
         return RemoteSnapshot(page.id, page.title, page.parent_id, position, page.version,
                               digest)
+
+    def adopt_equal(self, snapshots: Sequence[LocalSnapshot]) -> None:
+        """Record as agreed every file and page that say the same but have no base.
+
+        A fresh clone of a vault kept in git, or a lost state, has files with ids and no
+        records; the pages that match (title, parent, order, content) need no action, so the
+        plan should not list them. A dry run keeps these records in memory only.
+        """
+        candidates = [s for s in snapshots if s.page_id is not None and not s.conflicted
+                      and s.page_id not in self.records and s.page_id in self.fetched]
+        if not candidates:
+            return
+        paths_by_id = {s.page_id: s.path for s in snapshots if s.page_id is not None}
+        ids_by_path = {path: page_id for page_id, path in paths_by_id.items()}
+        links = LinkContext("", paths_by_id, ids_by_path,
+                            attachments_by_url={u: p for p, u in self.attachments.items()},
+                            urls_by_attachment=self.attachments)
+        for snapshot in candidates:
+            assert snapshot.page_id is not None
+            page = self.fetched[snapshot.page_id]
+            file = self.files[snapshot.path]
+            parent = parent_file(snapshot.path, ids_by_path)
+            position = _number(page.position)
+            if not self.remote.capabilities.reorder:
+                position = snapshot.position
+            same = ((snapshot.title or page.title) == page.title
+                    and (ids_by_path[parent] if parent else None) == page.parent_id
+                    and snapshot.position == position
+                    and same_values(_content_meta(file.meta),
+                                    _content_meta(self._remote_meta(page, file.meta)))
+                    and self.codec.same_content(file.body, page.body,
+                                                replace(links, path=snapshot.path)))
+            if not same:
+                continue
+            stat = file.stat if file.stat is not None else None
+            record = PageRecord(
+                page_id=page.id, path=snapshot.path, parent_id=page.parent_id, title=page.title,
+                position=position, remote_version=self._version(page.version),
+                local_hash=body_hash(file.body), local_size=stat.size if stat else None,
+                local_mtime_ns=stat.mtime_ns if stat else None, base_markdown=file.body,
+                base_json=remote_json(page.body, page.icon, page.fields),
+                base_meta=dict(file.meta))
+            self.records[page.id] = record
+            if not self.options.dry_run:
+                self.state.save(record)
 
     # -- 4. the plan --------------------------------------------------------------------------
 
@@ -431,7 +505,7 @@ class _Run:
         if action.path in self.held_paths:
             return replace(action, kind=Kind.SKIP,
                            reason=f"{action.reason}; held: the file cannot be read (see above)")
-        if action.page_id in self.fetch_errors and action.kind in _NEEDS_BODY:
+        if action.page_id in self.fetch_errors:
             return replace(action, kind=Kind.SKIP, reason=f"{action.reason}; held: "
                            f"{self.fetch_errors[action.page_id]}")
         return action
@@ -472,6 +546,7 @@ class _Run:
         if not relinked:
             await self._relink_created()
         self._flush_batch()
+        self._relink_moved(report)
         self._save_attachments()
 
     def _lay_paths(self, plan: Plan) -> dict[str, int]:
@@ -485,6 +560,7 @@ class _Run:
                 action.path or "")
             if action.kind in _HOLDING:
                 self._outcome(action.key).content = "held"
+        self.start_paths = dict(self.paths)
         trashed = {a.key for a in plan.actions if a.kind is Kind.DELETE_LOCAL}
         self.final = {k: p for k, p in self.final.items() if p and k not in trashed}
         self.final_keys = {path: key for key, path in self.final.items()}
@@ -681,7 +757,7 @@ class _Run:
                                                                      PageDraft(body=body)), body)
             record = self.records[page_id]
             self.records[page_id] = replace(
-                record, remote_version=updated.version,
+                record, remote_version=self._version(updated.version),
                 base_json=remote_json(updated.body, updated.icon, updated.fields))
             self.state.save(self.records[page_id])
         self.created_remote = []
@@ -694,7 +770,8 @@ class _Run:
             position = _number(meta.get("position"))
         return PageRecord(
             page_id=page.id, path=path, parent_id=page.parent_id, title=page.title,
-            position=position, remote_version=page.version, local_hash=body_hash(body),
+            position=position, remote_version=self._version(page.version),
+            local_hash=body_hash(body),
             local_size=stat.size if stat else None,
             local_mtime_ns=stat.mtime_ns if stat else None, base_markdown=body,
             base_json=remote_json(page.body, page.icon, page.fields), base_meta=dict(meta))
@@ -713,6 +790,7 @@ class _Run:
         meta = self._remote_meta(page, title=action.title, position=action.position)
         stat = self._write(path, meta, markdown, None, durable=False)
         self.paths[action.key] = path
+        self.rendered.add(action.key)
         self._outcome(action.key).content = "synced"
         self._outcome(action.key).remote = page
         self.batch.append(action.key)
@@ -761,6 +839,7 @@ class _Run:
             body = file.body
         else:
             body = self.codec.to_markdown(page.body, links)
+            self.rendered.add(action.key)
             if record is not None and body_hash(file.body) != body_hash(record.base_markdown):
                 assert file.text is not None
                 self._keep_in_trash(path, file.text)
@@ -772,8 +851,10 @@ class _Run:
 
     async def move_local(self, action: Action) -> None:
         old = self.paths[action.key]
+        self.moved.add(action.key)
         new = action.to_path
         assert new is not None
+        self._outcome(action.key)
         stat = move_file(self.root, old, new)
         file = self.files.pop(old, None)
         if file is not None:
@@ -781,6 +862,7 @@ class _Run:
         self.paths[action.key] = new
 
     def _set_meta(self, action: Action, key: str, value: Any) -> None:
+        self._outcome(action.key)  # recorded when done: the base takes the new value
         path = self.paths[action.key]
         file = self._file(path)
         meta = dict(file.meta)
@@ -883,7 +965,7 @@ class _Run:
         self.report.conflicts.append(path)
         record = PageRecord(
             page_id=page.id, path=path, parent_id=page.parent_id, title=page.title,
-            position=_number(page.position), remote_version=page.version,
+            position=_number(page.position), remote_version=self._version(page.version),
             base_markdown=remote_body, base_json=remote_json(page.body, page.icon, page.fields),
             base_meta=remote_meta)
         self.state.save(record)
@@ -896,6 +978,66 @@ class _Run:
             if value == page_id:
                 return key
         return page_id
+
+    # -- links after moves --------------------------------------------------------------------
+
+    def _relink_moved(self, report: RunReport) -> None:
+        """Rewrite the relative links that moved files broke: in each moved file (its links
+        start from a new folder) and in every file linking to one (the target moved)."""
+        if not self.moved:
+            return
+        old_by_id = {page_id: path for key, path in self.start_paths.items()
+                     if (page_id := self._id(key)) is not None}
+        old_links = (old_by_id, {path: page_id for page_id, path in old_by_id.items()})
+        for key in sorted(self._linking_to_moved()):
+            path = self.paths.get(key)
+            outcome = self.outcomes.get(key)
+            if path is None or (outcome is not None and outcome.content in ("held", "conflict")):
+                continue
+            try:
+                self._relink(key, path, old_links)
+            except (PagesyncError, OSError) as error:
+                report.errors.append(f"{path}: links not rewritten after a move: {error}")
+
+    def _linking_to_moved(self) -> set[str]:
+        """Return the moved pages and the pages whose body links to one of them."""
+        targets = [self.remote.page_link(page_id) for key in self.moved
+                   if (page_id := self._id(key)) is not None]
+        found = set(self.moved)
+        for key in self.paths:
+            page_id = self._id(key)
+            record = self.records.get(page_id) if page_id is not None else None
+            file = self.files.get(self.paths[key])
+            if key in self.rendered and key not in self.moved:
+                continue  # written from the remote this run: its links are already final
+            if file is not None and file.text is not None and ".md" in file.body:
+                found.add(key)  # read this run: it may hold links the base does not
+            elif record is not None and any(url in record.base_json for url in targets):
+                found.add(key)
+        return found
+
+    def _relink(self, key: str, path: str,
+                old_links: tuple[dict[str, str], dict[str, str]]) -> None:
+        file = self._file(path)
+        before = LinkContext(path=self.start_paths.get(key, path), paths_by_id=old_links[0],
+                             ids_by_path=old_links[1],
+                             attachments_by_url={u: p for p, u in self.attachments.items()},
+                             urls_by_attachment=self.attachments)
+        after = self._links(path)
+        meant = self.codec.to_remote(file.body, before)
+        if self.codec.to_remote(file.body, after) == meant:
+            return  # every link still reaches what it reached
+        body = self.codec.to_markdown(meant, after)
+        stat = self._write(path, file.meta, body, file.text)
+        page_id = self._id(key)
+        record = self.records.get(page_id) if page_id is not None else None
+        if record is not None and record.base_markdown == file.body:
+            same = same_values(file.meta, record.base_meta)
+            self.records[record.page_id] = replace(
+                record, path=path, base_markdown=body, local_hash=body_hash(body),
+                local_size=stat.size if same else None,
+                local_mtime_ns=stat.mtime_ns if same else None)
+            self.state.save(self.records[record.page_id])
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -916,6 +1058,7 @@ class _Run:
             return
         if outcome is None:
             self._refresh_stat(key, page_id)
+            self._settle(page_id)
             return
         if outcome.content in ("held", "conflict"):
             return
@@ -926,6 +1069,14 @@ class _Run:
         record = self._new_record(key, page_id, path, remote, outcome)
         self.state.save(record)
         self.records[page_id] = record
+        if outcome.content == "synced" and key not in self.rendered:
+            self._drop_conflict_copy(path)
+
+    def _drop_conflict_copy(self, path: str) -> None:
+        """Remove the remote version kept beside a conflict once the page synced again."""
+        kept = resolve_inside(self.root, f"{CONFLICTS_DIR}/{path}")
+        if kept.is_file():
+            kept.unlink()
 
     def _new_record(self, key: str, page_id: str, path: str, remote: RemotePage,
                     outcome: _Outcome) -> PageRecord:
@@ -949,11 +1100,13 @@ class _Run:
                 base_meta = dict(file.meta)
             else:
                 base_meta = old.base_meta
-            listed = self.listed.get(page_id)
-            if outcome.wrote_remote and listed is not None and listed.version == old.remote_version:
+            if outcome.wrote_remote and self._unchanged_before(page_id, old):
+                # Only our own title/position/parent writes moved the version: the content is
+                # the base's body with the icon and fields the answer reports (a retitle may
+                # change Raven's slug).
                 version = remote.version
-                if remote.body is not None:
-                    base_json = remote_json(remote.body, remote.icon, remote.fields)
+                body = remote.body if remote.body is not None else _json_body(old.base_json)
+                base_json = remote_json(body, remote.icon, remote.fields)
         same_file = file.body == base_markdown and same_values(file.meta, base_meta)
         stat = file.stat if same_file and file.stat is not None and file.stat.path == path else None
         return PageRecord(
@@ -962,9 +1115,18 @@ class _Run:
             title=str(_agree(local_title, remote.title, old.title if old else remote.title)),
             position=_agree(local_position, remote_position,
                             old.position if old else remote_position),
-            remote_version=version, local_hash=body_hash(file.body),
+            remote_version=self._version(version), local_hash=body_hash(file.body),
             local_size=stat.size if stat else None, local_mtime_ns=stat.mtime_ns if stat else None,
             base_markdown=base_markdown, base_json=base_json, base_meta=base_meta)
+
+    def _unchanged_before(self, page_id: str, old: PageRecord) -> bool:
+        """Return True when the remote content was the base's before this run wrote to it."""
+        fetched = self.fetched.get(page_id)
+        if fetched is not None:
+            seen = body_hash(remote_json(fetched.body, fetched.icon, fetched.fields))
+            return seen == body_hash(old.base_json)
+        listed = self.listed.get(page_id)
+        return listed is not None and listed.version == old.remote_version
 
     def _refresh_stat(self, key: str, page_id: str) -> None:
         """An untouched page whose file was read (touched, saved unchanged): note its stat."""
@@ -981,6 +1143,26 @@ class _Run:
         self.records[page_id] = replace(record, local_size=file.stat.size,
                                         local_mtime_ns=file.stat.mtime_ns)
         self.state.save(self.records[page_id])
+
+    def _version(self, version: str | None) -> str | None:
+        if version is not None and version.endswith(TENTATIVE):
+            version = version[:-len(TENTATIVE)]
+        return settled_version(version, self.remote.capabilities.coarse_versions)
+
+    def _settle(self, page_id: str) -> None:
+        """Trust a tentative version once the page was fetched unchanged and it is old enough."""
+        record = self.records.get(page_id)
+        page = self.fetched.get(page_id)
+        if record is None or page is None or not (record.remote_version or "").endswith(
+                TENTATIVE):
+            return
+        if body_hash(remote_json(page.body, page.icon, page.fields)) != body_hash(
+                record.base_json):
+            return
+        version = self._version(page.version)
+        if version != record.remote_version:
+            self.records[page_id] = replace(record, remote_version=version)
+            self.state.save(self.records[page_id])
 
     def _local_parent(self, path: str) -> str | None:
         found = parent_file(path, self.final_keys)
@@ -1021,6 +1203,7 @@ async def _prepare(root: Path, config: Config, remote: Remote, state: State,
     local = run.scan()
     remote_side = await run.look_remote(local)
     local = run.recover_creates(local)
+    run.adopt_equal(local)
     return run, run.plan(local, remote_side)
 
 

@@ -391,8 +391,15 @@ def has_markers(text: str) -> bool:
 _KEEP: dict[Keep, Callable[[list[str], list[str]], list[str]]] = {
     "local": lambda local, remote: local,
     "remote": lambda local, remote: remote,
-    "both": lambda local, remote: local + remote,
+    "both": lambda local, remote: local + _apart(local, remote) + remote,
 }
+
+
+def _apart(local: list[str], remote: list[str]) -> list[str]:
+    """Return the blank line that keeps two kept sides two blocks (none when one is there)."""
+    if not local or not remote or not local[-1].strip() or not remote[0].strip():
+        return []
+    return ["\r\n" if local[-1].endswith("\r\n") else "\n"]
 
 
 def _resolved_lines(lines: list[str], regions: list[MarkerRegion], keep: Keep) -> Iterator[str]:
