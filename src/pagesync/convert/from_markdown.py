@@ -75,8 +75,8 @@ def collector_paused() -> Iterator[None]:
     if not gc.isenabled():
         yield
         return
-    gc.disable()
     try:
+        gc.disable()  # inside the try: an interrupt right after it still re-enables
         yield
     finally:
         gc.enable()
