@@ -71,6 +71,10 @@ def collector_paused() -> Iterator[None]:
     The one thing this is not safe with is code that disables the collector for good while a
     conversion runs (a block's exit would turn it back on); pagesync has none (``serve`` only
     freezes start-up objects with ``gc.freeze``).
+
+    Pausing beats raising the young generation's threshold for the block: a raised threshold
+    still promotes whatever is alive when a pass does run, and saving and restoring a number
+    across overlapping threads can restore the raised one for good, where on/off cannot go wrong.
     """
     if not gc.isenabled():
         yield
