@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Dialect, Select, bindparam, func, select, update
 
 from .productive import PRODUCTIVE_PAGES
 from .productive_input import Changes
@@ -143,6 +144,46 @@ def list_pages(conn: Connection, scope_id: int, query: ListQuery) -> tuple[list[
         return [PageRow._make(row[:-1]) for row in rows], int(rows[0][-1])
     total = 0 if query.number == 1 else int(conn.scalar(_count_statement(query), scope) or 0)
     return [], total
+
+
+@dataclass(frozen=True)
+class ListPlan:
+    """A list query string parsed once, with its statement compiled once into SQL and values.
+
+    Parsing the query and building, cache-keying and compiling the list statement cost more
+    than SQLite's answer; a query string seen before skips all of it and reads on a kept DBAPI
+    connection. ``sql`` None: the query runs through SQLAlchemy (includes, or a bound value whose
+    type needs converting for the driver).
+    """
+
+    query: ListQuery
+    sql: str | None = None
+    names: tuple[str, ...] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_list(query: ListQuery, dialect: Dialect) -> ListPlan:
+    """Return the plan of a parsed list query for ``dialect``."""
+    if query.include:
+        return ListPlan(query)
+    compiled = list_pages_statement(query).compile(dialect=dialect)
+    if any(bind.type.bind_processor(dialect) for bind in compiled.binds.values()):
+        return ListPlan(query)
+    # Expanded: an ``IN`` of n values becomes n parameters, as execution would make them.
+    state = compiled.construct_expanded_state({"scope_id": 0})
+    names = None if state.positiontup is None else tuple(state.positiontup)
+    return ListPlan(query, state.statement, names, dict(state.parameters))
+
+
+def run_list_plan(plan: ListPlan, reader: ThreadReader, scope_id: int) -> tuple[list[Any], int]:
+    """Return one page of rows and the total count, like ``list_pages``; ([], -1) for none."""
+    assert plan.sql is not None
+    values = {**plan.values, "scope_id": scope_id}
+    args: Any = values if plan.names is None else tuple(values[name] for name in plan.names)
+    found = reader.rows(plan.sql, args)
+    if not found:
+        return [], -1  # the total needs its own count: ``list_pages`` has it
+    return [PageRow._make(row[:-1]) for row in found], int(found[0][-1])
 
 
 def included_resources(
