@@ -77,15 +77,9 @@ def test_push_does_not_overwrite_a_page_edited_remotely(synced: Synced) -> None:
     assert "Written locally afterwards." not in remote_text(synced, INSTALL)
 
 
-def test_a_remote_edit_in_the_second_of_the_last_push_is_not_overwritten(
-        synced: Synced, request: pytest.FixtureRequest) -> None:
+def test_a_remote_edit_in_the_second_of_the_last_push_is_not_overwritten(synced: Synced) -> None:
     """Raven's version is ``updatedAt`` to the second: an edit in the same second must count."""
     api, vault = synced.api, synced.pulled
-    if api.dialect == "raven":
-        request.node.add_marker(pytest.mark.xfail(
-            reason="engine: Raven's version is updatedAt to the second, so a remote edit in the "
-                   "second of the last push is invisible: status --check says clean and push "
-                   "overwrites the remote edit", strict=True))
     path = page_path(vault, INSTALL)
     page_id = read_vault(vault)[path].id
     for attempt in range(3):

@@ -11,7 +11,6 @@ import hashlib
 import posixpath
 from pathlib import Path
 
-import pytest
 from e2e_support import (
     SAMPLE_VAULT,
     UPLOADS,
@@ -104,12 +103,6 @@ def linking_to(html: dict[str, str], page_id: str) -> set[str]:
     return {other for other, text in html.items() if f'href="page:{page_id}' in text}
 
 
-MOVED_LINKS = pytest.mark.xfail(
-    reason="engine: a page moved by pull (move-local) keeps its relative links as written and "
-           "the links to it in other files are not rewritten, so they no longer resolve",
-    strict=True)
-
-
 def test_push_then_pull_gives_the_same_tree(synced: Synced) -> None:
     dialect = synced.api.dialect
     pushed, pulled = outline(synced.pushed, dialect), outline(synced.pulled, dialect)
@@ -159,7 +152,6 @@ def _change_locally(root: Path) -> None:
     (root / "welcome.md").unlink()
 
 
-@MOVED_LINKS
 def test_local_changes_arrive_and_nothing_else_changes(synced: Synced) -> None:
     api, dialect, pulled = synced.api, synced.api.dialect, synced.pulled
     old = by_id(pulled)
@@ -215,7 +207,6 @@ def test_local_changes_arrive_and_nothing_else_changes(synced: Synced) -> None:
     check.done()
 
 
-@MOVED_LINKS
 def test_remote_changes_arrive_and_a_delete_goes_to_trash(synced: Synced) -> None:
     api, dialect, pulled = synced.api, synced.api.dialect, synced.pulled
     old = by_id(pulled)
