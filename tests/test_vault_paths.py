@@ -322,3 +322,14 @@ def test_safe_join_either_refuses_or_stays_inside(relpath: str) -> None:
     normalised = PurePosixPath(*(p for p in joined.parts if p != "."))
     assert PurePosixPath("/vault") in normalised.parents
     assert ".." not in joined.parts
+
+
+def test_top_level_pages_in_a_folder_no_page_holds_stay_there() -> None:
+    pages = [PageRef("1", "A"), PageRef("2", "B"), PageRef("3", "C", "2"), PageRef("4", "D")]
+    existing = {"1": "notes/a.md", "2": "notes/b/index.md", "3": "notes/b/c.md",
+                "4": "guide/d.md", "5": "guide/index.md"}
+    paths = layout_tree(pages, existing)
+    assert paths["1"] == "notes/a.md"  # no notes/index.md: a top-level page kept in its folder
+    assert paths["2"] == "notes/b/index.md" and paths["3"] == "notes/b/c.md"
+    # guide/ is held by a page (5, not in this tree any more): a top-level page leaves it.
+    assert paths["4"] == "d.md"

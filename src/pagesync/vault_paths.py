@@ -212,6 +212,7 @@ def layout_tree(pages: Iterable[PageRef], existing: Mapping[str, str] | None = N
     stranded = [replace(page, parent_id=None) for page in _stranded(groups)]
     groups[None] = sorted(groups.get(None, []) + stranded, key=sibling_key)
     paths: dict[str, str] = {}
+    loose = _loose_paths(existing, groups.get(None, []))
     queue: deque[tuple[str | None, str]] = deque([(None, "")])
     while queue:
         parent, folder = queue.popleft()
@@ -222,10 +223,24 @@ def layout_tree(pages: Iterable[PageRef], existing: Mapping[str, str] | None = N
         names = _name_siblings(siblings, folder, existing, level_reserved)
         for page in siblings:
             has_children = page.id in groups
+            kept = loose.get(page.id) if parent is None else None
+            if kept is not None and kept.endswith(f"/{INDEX_NAME}.md") == has_children:
+                paths[page.id] = kept
+                if has_children:
+                    queue.append((page.id, children_folder(kept)))
+                continue
             paths[page.id] = page_path(folder, names[page.id], has_children)
             if has_children:
                 queue.append((page.id, "/".join(p for p in (folder, names[page.id]) if p)))
     return paths
+
+
+def _loose_paths(existing: Mapping[str, str], top: Iterable[PageRef]) -> dict[str, str]:
+    """Return the top-level pages whose files sit in a folder no page holds (``notes/a.md``
+    without ``notes/index.md``): they are top-level pages already, and stay where they are."""
+    present = set(existing.values())
+    return {page.id: path for page in top if (path := existing.get(page.id)) is not None
+            and folder_of(path) != "" and parent_path(path, present) is None}
 
 
 def _stranded(groups: dict[str | None, list[PageRef]]) -> list[PageRef]:
@@ -267,7 +282,7 @@ def parent_path(path: str, existing: Iterable[str]) -> str | None:
     the folder (the convention of other tools, promoted on the next layout); failing both, the
     search climbs a folder. Top-level pages have no parent.
     """
-    present = set(existing)
+    present = existing if isinstance(existing, set | frozenset) else set(existing)
     pure = PurePosixPath(path)
     folder = pure.parent.parent if pure.name == f"{INDEX_NAME}.md" else pure.parent
     while str(folder) != ".":
