@@ -8,6 +8,7 @@ changes nothing on either side; the installed console script does the same job a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from e2e_support import (
     sync_cmd,
     trashed,
 )
+
+from pagesync.config import load_config, render_config
 
 INSTALL = "Installation"
 
@@ -121,6 +124,9 @@ def test_status_check_exit_codes_status_json_and_diff(synced: Synced) -> None:
     assert "+A line edited locally." in diff.output.splitlines(), diff.describe()
     only = ok(sync_cmd(api, "diff", vault, path))
     assert path in only.output
+    listed = ok(sync_cmd(api, "diff", vault, "--json")).json()
+    assert [page["path"] for page in listed["pages"]] == [path], listed
+    assert "A line edited locally." in listed["pages"][0]["local"]
 
     ok(sync_cmd(api, "push", vault))
     exits(sync_cmd(api, "status", vault, "--check"), 0)
@@ -210,3 +216,25 @@ def test_the_console_script_runs_status_and_pull(synced: Synced) -> None:
     assert "Edited for the console script." in (vault / page_path(vault, INSTALL)).read_text(
         encoding="utf-8")
     exits(run_script(api.token, "status", "--check", "--vault", str(vault)), 0)
+
+
+def test_the_console_script_fails_cleanly_on_a_bad_token_or_a_dead_server(
+        synced: Synced, tmp_path: Path) -> None:
+    api, vault = synced.api, synced.pulled
+    before = file_bytes(vault)
+    bad = run_script("not-a-token", "pull", "--vault", str(vault))
+    assert bad.code not in (0, 2) and "Traceback" not in bad.output, bad.describe()
+    assert "401" in bad.output or "token" in bad.output.lower(), bad.describe()
+
+    dead = tmp_path / "dead"
+    dead.mkdir()
+    config = load_config(vault)
+    nowhere = replace(config, url="http://127.0.0.1:9",
+                      options=replace(config.options, retries=1, timeout=2.0))
+    (dead / "pagesync.toml").write_text(render_config(nowhere), encoding="utf-8")
+    gone = run_script(api.token, "pull", "--vault", str(dead))
+    assert "127.0.0.1:9" in gone.output, gone.describe()
+    assert gone.code not in (0, 2) and "Traceback" not in gone.output, gone.describe()
+    assert file_bytes(vault) == before
+    assert sorted(p.name for p in dead.iterdir()) in (["pagesync.toml"],
+                                                       [".pagesync", "pagesync.toml"])
