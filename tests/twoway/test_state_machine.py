@@ -81,7 +81,6 @@ class TwoWayMachine(RuleBasedStateMachine):
         self.remote.create("Child", "start child\n", first)
         report = self.vault.sync(Mode.PULL)
         assert report.ok, report.render()
-        self.vault.settle()
         self.started = True
 
     def teardown(self) -> None:
@@ -263,17 +262,22 @@ class TwoWayMachine(RuleBasedStateMachine):
         assert report.ok, report.render()
         status = self.vault.status()
         left = [a for a in status.plan.actions if a.kind not in (Kind.NOOP, Kind.CONFLICT)
-                and "waits for its parent" not in a.reason and not self.renumbered(a)]
+                and "waits for its parent" not in a.reason and not self.known_drift(a)]
         assert not left, status.plan.render()
         self.check(status.plan.of_kind(Kind.CONFLICT))
-        self.vault.settle()
 
-    def renumbered(self, action: Action) -> bool:
-        """Return True for the known Productive drift: siblings the server renumbered after a
-        move are not re-read in the same run (test_pairs' xfails; left out here so the machine
-        can find other bugs)."""
-        return (self.dialect == "productive" and action.kind is Kind.REORDER_LOCAL
-                and "reordered remotely" in action.reason)
+    def known_drift(self, action: Action) -> bool:
+        """Return True for drift the engine is known to leave after a run, so the machine can
+        find other bugs (test_pairs holds both as strict xfails):
+
+        - Productive: siblings the server renumbered after a move are not read again;
+        - Raven: a version recorded as tentative (``...Z~``) is not settled by the run's own
+          write, so the next run plans an update-local of an unchanged page.
+        """
+        if self.dialect == "productive":
+            return action.kind is Kind.REORDER_LOCAL and "reordered remotely" in action.reason
+        return (self.dialect == "raven" and action.kind is Kind.UPDATE_LOCAL
+                and "Z~ ->" in action.reason)
 
     def check(self, conflicts: list[Action]) -> None:
         files = self.files()
@@ -296,12 +300,12 @@ class TwoWayMachine(RuleBasedStateMachine):
 
 def test_random_changes_on_both_sides_converge_and_lose_nothing(
         servers: dict[str, LiveServer], tmp_path: Path) -> None:
-    """The same 15 runs each time (a suite must not fail at random); set
+    """The same 50 runs each time (a suite must not fail at random); set
     PAGESYNC_TWOWAY_EXPLORE=1 to draw new ones (``--hypothesis-seed`` picks them)."""
     TwoWayMachine.servers = servers
     TwoWayMachine.folder = tmp_path
     run_state_machine_as_test(TwoWayMachine, settings=settings(
-        max_examples=15, stateful_step_count=25, deadline=None, report_multiple_bugs=False,
+        max_examples=50, stateful_step_count=25, deadline=None, report_multiple_bugs=False,
         derandomize=not os.environ.get("PAGESYNC_TWOWAY_EXPLORE"),
         suppress_health_check=[HealthCheck.too_slow], database=None,
         # Shrinking replays whole runs against the server (minutes); the steps print unshrunk.

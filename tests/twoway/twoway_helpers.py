@@ -353,9 +353,8 @@ class Vault:
                          transport=transport or fresh_transport())
 
     def settle(self) -> None:
-        """On Raven, wait for the next whole second: its version is ``updatedAt`` to the second,
-        so a remote change in the same second as the last sync looks like no change at all
-        (``test_safety`` shows that on its own); the other tests change the remote after it."""
+        """On Raven, wait for the next whole second, whose version is ``updatedAt`` to the
+        second: what follows starts a second of its own."""
         if self.scope.dialect == "raven":
             time.sleep(1.02 - time.time() % 1)
 

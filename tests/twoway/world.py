@@ -47,7 +47,6 @@ class World:
         report = vault.sync(Mode.PULL)
         assert report.ok and not report.conflicts, report.render()
         assert len(vault.pages()) == 5, sorted(vault.pages())
-        vault.settle()
         return cls(vault, remote, ids)
 
     @property
