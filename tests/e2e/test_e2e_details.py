@@ -128,3 +128,39 @@ def test_a_pull_never_overwrites_an_unsynced_local_file(synced: Synced) -> None:
     assert new[created].path != f"{folder}/remote-new-page.md"
     assert "From the server." in new[created].body
     assert new[untitled].path != "untitled.md"
+
+
+def test_an_image_added_remotely_is_downloaded_where_the_api_has_uploads(synced: Synced) -> None:
+    api, pulled = synced.api, synced.pulled
+    ids = {page.title: page.id for page in by_id(pulled).values()}
+    picture = tiny_png(10, 120, 240)
+    if api.dialect in UPLOADS:
+        answer = api.client.post("/upload", files={"file": ("remote.png", picture, "image/png")},
+                                 data={"pageId": ids["Changelog"]})
+        assert answer.status_code < 400, answer.text
+        url = str(answer.json()["url"])
+        image: dict[str, object] = {"type": "img", "url": url, "children": [{"text": ""}]}
+    else:
+        url = "https://images.example.com/remote.png"
+        image = {"type": "image", "attrs": {"src": url}}  # a block image in Raven's schema
+        if api.dialect == "productive":  # an inline image in Productive's
+            image = {"type": "paragraph", "content": [image]}
+    page = api.get(ids["Changelog"])
+    body = page.body + [image] if api.dialect in UPLOADS else {
+        **page.body, "content": [*page.body["content"], image]}
+    api.settle()
+    api.update(ids["Changelog"], body=body)
+
+    ok(sync_cmd(api, "pull", pulled))
+
+    changelog = by_id(pulled)[ids["Changelog"]]
+    sources = image_sources(changelog.body)
+    assert sources, changelog.body[-300:]
+    if api.dialect in UPLOADS:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(changelog.path),
+                                                   sources[-1]))
+        assert not sources[-1].startswith("http"), sources
+        assert (pulled / target).is_file() and (pulled / target).read_bytes() == picture
+    else:
+        assert sources[-1] == url
+    ok(sync_cmd(api, "status", pulled, "--check"))
