@@ -238,3 +238,19 @@ def test_the_console_script_fails_cleanly_on_a_bad_token_or_a_dead_server(
     assert file_bytes(vault) == before
     assert sorted(p.name for p in dead.iterdir()) in (["pagesync.toml"],
                                                        [".pagesync", "pagesync.toml"])
+
+
+def test_a_push_deleting_too_much_is_held_until_forced(synced: Synced) -> None:
+    api, vault = synced.api, synced.pulled
+    doomed = [path for path in sorted(read_vault(vault)) if not path.endswith("index.md")][:6]
+    ids = [read_vault(vault)[path].id for path in doomed]
+    for path in doomed:
+        (vault / path).unlink()
+
+    held = exits(sync_cmd(api, "push", vault), 3)
+    assert all(api.exists(page_id) for page_id in ids), held.describe()
+    exits(sync_cmd(api, "status", vault, "--check"), 1)
+
+    forced = ok(sync_cmd(api, "push", vault, "--force"))
+    gone = [page_id for page_id in ids if not api.exists(page_id)]
+    assert len(gone) == len(ids), forced.describe()
