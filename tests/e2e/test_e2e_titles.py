@@ -10,7 +10,6 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-import pytest
 from e2e_support import RawApi, by_id, file_bytes, init_vault, new_body, ok, sync_cmd
 
 UNSAFE_TITLES = (
@@ -102,11 +101,6 @@ def test_unsafe_titles_pull_into_safe_unique_stable_files(api: RawApi, tmp_path:
     ok(sync_cmd(api, "status", vault, "--check"))
 
 
-@pytest.mark.xfail(
-    reason="engine: a page deleted remotely and a new page of the same title in one pull: the "
-           "new page is named after the file still there (creates run before deletes), so its "
-           "create-local fails with 'a file is already there' and the pull exits 1 until rerun",
-    strict=True)
 def test_names_stay_put_when_twins_come_and_go(api: RawApi, tmp_path: Path) -> None:
     first = api.create("Twin", new_body(api.dialect, "First twin."))
     second = api.create("Twin", new_body(api.dialect, "Second twin."))

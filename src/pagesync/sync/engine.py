@@ -304,6 +304,8 @@ class _Run:
         self.start_paths: dict[str, str] = {}
         self.moved: set[str] = set()
         self.rendered: set[str] = set()
+        self.to_trash: dict[str, str] = {}
+        self.trashed_early: set[str] = set()
 
     # -- 1. the vault -------------------------------------------------------------------------
 
@@ -562,6 +564,7 @@ class _Run:
                 self._outcome(action.key).content = "held"
         self.start_paths = dict(self.paths)
         trashed = {a.key for a in plan.actions if a.kind is Kind.DELETE_LOCAL}
+        self.to_trash = {self.paths[key]: key for key in trashed if key in self.paths}
         self.final = {k: p for k, p in self.final.items() if p and k not in trashed}
         self.final_keys = {path: key for key, path in self.final.items()}
         self._link_maps = None
@@ -783,6 +786,7 @@ class _Run:
             raise RemoteError("the page's body could not be fetched", page_id=page_id)
         path = action.to_path
         assert path is not None
+        self._clear_for(path)
         if resolve_inside(self.root, path).exists():
             raise InputError("a file is already there; move it aside and run again", path)
         await self._download_attachments(page)
@@ -855,6 +859,7 @@ class _Run:
         new = action.to_path
         assert new is not None
         self._outcome(action.key)
+        self._clear_for(new)
         stat = move_file(self.root, old, new)
         file = self.files.pop(old, None)
         if file is not None:
@@ -885,10 +890,22 @@ class _Run:
         self._set_meta(action, "id", action.page_id)
 
     async def delete_local(self, action: Action) -> None:
-        path = self.paths[action.key]
+        if action.key not in self.trashed_early:
+            self._trash(action.key)
+
+    def _trash(self, key: str) -> None:
+        path = self.paths[key]
         self.report.trashed.append(trash_file(self.root, path))
         self.files.pop(path, None)
-        self._outcome(action.key).deleted = True
+        self._outcome(key).deleted = True
+
+    def _clear_for(self, path: str) -> None:
+        """Trash now the file of a page this run deletes, when another page's file is to take
+        its name (a page deleted remotely and a new one with the same title)."""
+        key = self.to_trash.get(path)
+        if key is not None and key not in self.trashed_early and self.paths.get(key) == path:
+            self._trash(key)
+            self.trashed_early.add(key)
 
     async def delete_remote(self, action: Action) -> None:
         await self.remote.delete_page(self._page_id(action))
