@@ -152,27 +152,28 @@ class ListPlan:
 
     Parsing the query and building, cache-keying and compiling the list statement cost more
     than SQLite's answer; a query string seen before skips all of it and reads on a kept DBAPI
-    connection. ``sql`` None: the query runs through SQLAlchemy (includes, or a bound value whose
-    type needs converting for the driver).
+    connection. ``sql`` None: the query runs through SQLAlchemy (not ``compiled`` yet, includes,
+    or a bound value whose type needs converting for the driver).
     """
 
     query: ListQuery
     sql: str | None = None
     names: tuple[str, ...] | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    compiled: bool = False
 
 
 def plan_list(query: ListQuery, dialect: Dialect) -> ListPlan:
     """Return the plan of a parsed list query for ``dialect``."""
     if query.include:
-        return ListPlan(query)
+        return ListPlan(query, compiled=True)
     compiled = list_pages_statement(query).compile(dialect=dialect)
     if any(bind.type.bind_processor(dialect) for bind in compiled.binds.values()):
-        return ListPlan(query)
+        return ListPlan(query, compiled=True)
     # Expanded: an ``IN`` of n values becomes n parameters, as execution would make them.
     state = compiled.construct_expanded_state({"scope_id": 0})
     names = None if state.positiontup is None else tuple(state.positiontup)
-    return ListPlan(query, state.statement, names, dict(state.parameters))
+    return ListPlan(query, state.statement, names, dict(state.parameters), compiled=True)
 
 
 def run_list_plan(plan: ListPlan, reader: ThreadReader, scope_id: int) -> tuple[list[Any], int]:
