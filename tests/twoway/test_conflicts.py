@@ -111,3 +111,22 @@ def test_resolve_keeps_what_was_asked_and_the_next_sync_sends_it(make_vault: Mak
     assert (REMOTE_TEXT in body) == (keep in ("remote", "both"))
     assert_agree(world.vault, world.remote)
     no_drift(world.vault)
+
+
+@pytest.mark.xfail(reason="engine: resolve --keep both on a title conflict writes both 'title:' "
+                   "lines (a duplicate YAML key); the next sync silently takes the last one",
+                   strict=True)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_resolve_keep_both_never_writes_a_key_twice(make_vault: Make, dialect: str) -> None:
+    world = World.build(*make_vault(dialect))
+    path = world.install_path()
+    world.vault.replace(path, "title: Install", "title: Setting up")
+    world.remote.rename(world.ids["Install"], "Installation")
+    world.vault.sync()
+    assert has_markers(world.vault.text(path))
+
+    result = world.vault.cli("resolve", str(world.vault.root / path), "--keep", "both")
+
+    header = world.vault.text(path).split("\n---\n", 1)[0]
+    keys = [line.split(":", 1)[0] for line in header.splitlines()[1:] if ":" in line]
+    assert result.exit_code != 0 or len(keys) == len(set(keys)), header

@@ -178,10 +178,17 @@ class TwoWayMachine(RuleBasedStateMachine):
         result = self.vault.cli("resolve", str(self.vault.root / path), "--keep", keep)
         assert result.exit_code == 0, result.output
         header, end, body = self.vault.text(path).partition(HEADER_END)
-        lines = header.split("\n")
-        titles = [n for n, line in enumerate(lines) if line.startswith("title: ")]
-        for n in titles[1:]:  # keep=both on a title: a person keeps one title line
-            lines[n] = "note: " + lines[n].removeprefix("title: ")
+        lines: list[str] = []
+        seen: set[str] = set()
+        for line in header.split("\n"):  # keep=both in the header: a person keeps one of each
+            key = line.split(":", 1)[0] if ":" in line and line[:1].isalpha() else None
+            if key is not None and key in seen:
+                kept = key == "title" and "note" not in seen
+                line = "note: " + line.split(":", 1)[1].strip() if kept else ""
+                key = "note" if kept else key
+            if key is not None:
+                seen.add(key)
+            lines.append(line)
         self.vault.write(path, "\n".join(lines) + end + body)
 
     # -- the server ------------------------------------------------------------------------
@@ -272,8 +279,12 @@ class TwoWayMachine(RuleBasedStateMachine):
 
         - Productive: siblings the server renumbered after a move are not read again;
         - Raven: a version recorded as tentative (``...Z~``) is not settled by the run's own
-          write, so the next run plans an update-local of an unchanged page.
+          write, so the next run plans an update-local of an unchanged page;
+        - a file with markers in its front-matter is unreadable, so its page is skipped rather
+          than listed as conflicted (it waits for ``resolve`` all the same).
         """
+        if action.kind is Kind.SKIP and action.path and has_markers(self.vault.text(action.path)):
+            return True
         if self.dialect == "productive":
             return action.kind is Kind.REORDER_LOCAL and "reordered remotely" in action.reason
         return (self.dialect == "raven" and action.kind is Kind.UPDATE_LOCAL
