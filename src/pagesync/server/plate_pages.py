@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import functools
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,11 +84,20 @@ def iso_time(ms: int | None) -> str | None:
     """Return milliseconds since the epoch as ``2026-01-02T03:04:05.678Z`` (None stays None)."""
     if ms is None:
         return None
-    t = datetime.fromtimestamp(ms // 1000, tz=UTC)  # f-string fields: 3x faster than strftime
+    seconds, millis = divmod(ms, 1000)
+    if 0 <= seconds < _YEAR_10000:
+        # time.gmtime and one %-format: a third faster than a datetime's fields in an f-string
+        # (measured: 1.06 against 1.58 us), and a search formats a hundred of these.
+        fields = (*time.gmtime(seconds)[:6], millis)
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % fields  # noqa: UP031 (speed, above)
+    t = datetime.fromtimestamp(seconds, tz=UTC)  # raises past the year 9999, as it always did
     return (
         f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
-        f".{ms % 1000:03d}Z"
+        f".{millis:03d}Z"
     )
+
+
+_YEAR_10000 = 253_402_300_800  # seconds from 1970 to 10000-01-01, where datetime stops
 
 
 def _user_id(value: int | None) -> str | None:
