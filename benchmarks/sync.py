@@ -856,14 +856,20 @@ def print_targets(results: Sequence[Result]) -> None:
 
 
 def print_curve(results: Sequence[Result]) -> None:
-    """Print, per dialect and size, how the runs grow with the vault (seconds and requests)."""
-    print("\ncurve (command seconds / requests; engine seconds in brackets)")
-    names = ("status", "push", "push 10", "sync 100+100", "sync")
-    print(f"{'dialect':<11} {'pages':>7} {'pull':>22} " + " ".join(f"{n:>22}" for n in names))
+    """Print, per dialect and size, how the runs grow with the vault.
+
+    Each cell: the command's wall seconds, its CPU seconds in brackets, and its requests.
+    """
+    print("\ncurve (per run: wall s (CPU s) requests; the pull's peak RSS last)")
+    names = ("status", "push", "push 1", "push 10", "sync 100+100", "sync")
+    print(f"{'dialect':<11} {'pages':>7} {'pull':>24} " + " ".join(f"{n:>22}" for n in names)
+          + f" {'RSS MB':>7}")
     for result in results:
-        cells = [f"{s.command:6.2f} ({s.seconds:5.2f}) {s.requests:6,}"
+        cells = [f"{s.command:6.2f} ({s.cpu:6.2f}) {s.requests:6,}"
                  for s in (result.steps[n] for n in ("pull", *names))]
-        print(f"{result.dialect:<11} {result.size:>7,} " + " ".join(f"{c:>22}" for c in cells))
+        print(f"{result.dialect:<11} {result.size:>7,} {cells[0]:>24} "
+              + " ".join(f"{c:>22}" for c in cells[1:])
+              + f" {result.steps['pull'].rss_mb:7.0f}")
 
 
 def print_profile(path: Path, name: str, lines: int) -> None:
