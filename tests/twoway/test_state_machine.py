@@ -311,12 +311,12 @@ class TwoWayMachine(RuleBasedStateMachine):
 
 def test_random_changes_on_both_sides_converge_and_lose_nothing(
         servers: dict[str, LiveServer], tmp_path: Path) -> None:
-    """The same 50 runs each time (a suite must not fail at random); set
+    """The same 60 runs each time (a suite must not fail at random); set
     PAGESYNC_TWOWAY_EXPLORE=1 to draw new ones (``--hypothesis-seed`` picks them)."""
     TwoWayMachine.servers = servers
     TwoWayMachine.folder = tmp_path
     run_state_machine_as_test(TwoWayMachine, settings=settings(
-        max_examples=50, stateful_step_count=25, deadline=None, report_multiple_bugs=False,
+        max_examples=60, stateful_step_count=25, deadline=None, report_multiple_bugs=False,
         derandomize=not os.environ.get("PAGESYNC_TWOWAY_EXPLORE"),
         suppress_health_check=[HealthCheck.too_slow], database=None,
         # Shrinking replays whole runs against the server (minutes); the steps print unshrunk.
