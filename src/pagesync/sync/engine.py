@@ -305,6 +305,7 @@ class _Run:
         self.moved: set[str] = set()
         self.rendered: set[str] = set()
         self.to_trash: dict[str, str] = {}
+        self.deleting: set[str] = set()
         self.trashed_early: set[str] = set()
 
     # -- 1. the vault -------------------------------------------------------------------------
@@ -334,12 +335,28 @@ class _Run:
                     snapshots.append(local_snapshot(path, page.text))
                 else:
                     snapshots.append(LocalSnapshot(path, body_hash(page.body), page.meta))
+            elif path in unreadable and (marked := self._marked_text(path)) is not None:
+                # Markers in the header break its YAML: the file is conflicted, not broken.
+                self.errors = [e for e in self.errors if not e.startswith(f"{path}:")]
+                self.files[path] = _File({}, "", marked, stat)
+                snapshots.append(local_snapshot(path, marked))
             elif path in unreadable and record is not None:
                 # Held: it stands for its base, so the plan neither deletes nor rewrites it.
                 self.held_paths.add(path)
                 snapshots.append(LocalSnapshot(path, body_hash(record.base_markdown),
                                                record.base_meta))
         return snapshots
+
+    def _marked_text(self, path: str) -> str | None:
+        """Return a file's text when it holds conflict markers (and reads as its local side)."""
+        try:
+            text = resolve_inside(self.root, path).read_text(encoding="utf-8")
+            if has_markers(text):
+                local_snapshot(path, text)
+                return text
+        except (InputError, OSError, UnicodeDecodeError):
+            return None
+        return None
 
     # -- 2. creates a crashed run left behind -------------------------------------------------
 
@@ -354,10 +371,14 @@ class _Run:
             found = find_created(entry, self.listed.values(), known)
             number = by_path.get(entry.path)
             file = self.files.get(entry.path)
-            if found is None or number is None or file is None or "id" in file.meta:
+            old_id = str(file.meta["id"]) if file is not None and "id" in file.meta else None
+            if found is None or number is None or file is None or old_id in self.listed:
                 self.state.abandon(entry.key)
                 continue
             known.add(found.id)
+            if old_id is not None:  # a re-create of a page deleted remotely: the old id goes
+                self.state.forget(old_id)
+                self.records.pop(old_id, None)
             meta = {**file.meta, "id": found.id}
             written = self._write(entry.path, meta, file.body, file.text)
             snapshots[number] = LocalSnapshot(entry.path, body_hash(file.body), meta)
@@ -565,6 +586,7 @@ class _Run:
         self.start_paths = dict(self.paths)
         trashed = {a.key for a in plan.actions if a.kind is Kind.DELETE_LOCAL}
         self.to_trash = {self.paths[key]: key for key in trashed if key in self.paths}
+        self.deleting = {a.key for a in plan.actions if a.kind is Kind.DELETE_REMOTE}
         self.final = {k: p for k, p in self.final.items() if p and k not in trashed}
         self.final_keys = {path: key for key, path in self.final.items()}
         self._link_maps = None
@@ -851,7 +873,10 @@ class _Run:
             self._write(path, meta, body, file.text)
         outcome = self._outcome(action.key)
         outcome.content = "synced"
-        outcome.remote = page
+        # A retitle or move sent earlier in this run answered with the newer title, version,
+        # icon and fields (Raven's slug); the fetched body is still the content.
+        latest = outcome.remote if outcome.wrote_remote else None
+        outcome.remote = page if latest is None else replace(latest, body=page.body)
 
     async def move_local(self, action: Action) -> None:
         old = self.paths[action.key]
@@ -908,7 +933,15 @@ class _Run:
             self.trashed_early.add(key)
 
     async def delete_remote(self, action: Action) -> None:
-        await self.remote.delete_page(self._page_id(action))
+        page_id = self._page_id(action)
+        if self.remote.capabilities.delete_removes_children:
+            stuck = [key for key, outcome in self.outcomes.items()
+                     if outcome.content == "held" and (listed := self.listed.get(key))
+                     is not None and listed.parent_id == page_id and key not in self.deleting]
+            if stuck:
+                raise PagesyncError(f"not deleted: the remote would delete {len(stuck)} page(s) "
+                                    "under it that this run could not move out first")
+        await self.remote.delete_page(page_id)
         self._outcome(action.key).deleted = True
 
     async def forget(self, action: Action) -> None:
