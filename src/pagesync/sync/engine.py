@@ -43,7 +43,7 @@ from ..errors import InputError, PagesyncError, RemoteError
 from ..frontmatter import join_front_matter, same_values, split_front_matter
 from ..remote import open_remote
 from ..remote.base import GONE_STATUSES, Body, PageDraft, Remote, RemotePage
-from ..remote.plate import upload_path
+from ..remote.plate import UPLOADS_PATH, upload_path
 from ..vault import (
     STATE_DIR,
     TRASH_DIR,
@@ -66,7 +66,6 @@ from .sides import (
     BaseSnapshot,
     LocalSnapshot,
     RemoteSnapshot,
-    base_from_record,
     body_hash,
     local_snapshot,
     parent_file,
@@ -326,8 +325,7 @@ class _Run:
             record = by_path.get(path)
             if path in scan.unchanged and record is not None:
                 self.files[path] = _File(dict(record.base_meta), record.base_markdown, None, stat)
-                snapshots.append(LocalSnapshot(path, body_hash(record.base_markdown),
-                                               record.base_meta))
+                snapshots.append(LocalSnapshot(path, _base_hash(record), record.base_meta))
             elif path in scan.pages:
                 page = scan.pages[path]
                 self.files[path] = _File(page.meta, page.body, page.text, stat)
@@ -513,7 +511,7 @@ class _Run:
 
     def plan(self, local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot]) -> Plan:
         """Plan the run; pages whose file is unreadable or whose remote failed are held."""
-        bases: list[BaseSnapshot] = [base_from_record(r) for r in self.records.values()]
+        bases = [self._base(record) for record in self.records.values()]
         options = PlanOptions(mode=self.options.mode, prefer=self.options.prefer,
                               force=self.options.force)
         plan = plan_sync(local, remote, bases, options)
@@ -521,6 +519,18 @@ class _Run:
             return plan
         actions = tuple(self._hold(action) for action in plan.actions)
         return replace(plan, actions=actions)
+
+    def _base(self, record: PageRecord) -> BaseSnapshot:
+        """Return a page's base for the plan, hashing only what the plan will compare: the
+        JSON's hash matters only when the remote version moved."""
+        listed = self.listed.get(record.page_id)
+        moved = listed is None or listed.version != record.remote_version
+        json_hash = body_hash(record.base_json) if record.base_json and moved else None
+        return BaseSnapshot(
+            page_id=record.page_id, path=record.path, title=record.title,
+            parent_id=record.parent_id, position=record.position,
+            version=record.remote_version, body_hash=_base_hash(record), json_hash=json_hash,
+            meta=record.base_meta)
 
     def _hold(self, action: Action) -> Action:
         if action.kind in (Kind.NOOP, Kind.FORGET, Kind.SKIP):
@@ -711,6 +721,8 @@ class _Run:
     async def _download_attachments(self, page: RemotePage) -> None:
         if not self.remote.capabilities.uploads or page.body is None:
             return
+        if UPLOADS_PATH not in json.dumps(page.body, ensure_ascii=False):
+            return  # the common case, told without converting the body a second time
         base_url = getattr(getattr(self.remote, "http", None), "base_url", self.config.url)
         known = set(self.attachments.values())
         urls = self.codec.remote_uploads(page.body,
@@ -1191,7 +1203,8 @@ class _Run:
         if record.file_stat() == file.stat:
             return
         self.records[page_id] = replace(record, local_size=file.stat.size,
-                                        local_mtime_ns=file.stat.mtime_ns)
+                                        local_mtime_ns=file.stat.mtime_ns,
+                                        local_hash=body_hash(file.body))
         self.state.save(self.records[page_id])
 
     def _version(self, version: str | None) -> str | None:
@@ -1217,6 +1230,14 @@ class _Run:
     def _local_parent(self, path: str) -> str | None:
         found = parent_file(path, self.final_keys)
         return None if found is None else self._id(self.final_keys[found])
+
+
+def _base_hash(record: PageRecord) -> str:
+    """Return the hash of a record's base Markdown; a record with a stat says its file is the
+    base, so the file's hash it keeps is the base's."""
+    if record.local_size is not None and record.local_hash:
+        return record.local_hash
+    return body_hash(record.base_markdown)
 
 
 def _content_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
