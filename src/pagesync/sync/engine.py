@@ -324,7 +324,8 @@ class _Run:
         for path, stat in scan.files.items():
             record = by_path.get(path)
             if path in scan.unchanged and record is not None:
-                self.files[path] = _File(dict(record.base_meta), record.base_markdown, None, stat)
+                # Never mutated in place (every edit copies first): the record's dict is shared.
+                self.files[path] = _File(record.base_meta, record.base_markdown, None, stat)
                 snapshots.append(LocalSnapshot(path, _base_hash(record), record.base_meta))
             elif path in scan.pages:
                 page = scan.pages[path]
@@ -437,8 +438,9 @@ class _Run:
         """Push: take the base for the remote, except the pages changed here (fetched)."""
         unchanged = {s.page_id for s in snapshots
                      if s.page_id is not None and (record := self.records.get(s.page_id))
-                     and record.path == s.path and s.body_hash == body_hash(record.base_markdown)
-                     and same_values(dict(s.meta), record.base_meta)}
+                     and record.path == s.path and s.body_hash == _base_hash(record)
+                     and (s.meta is record.base_meta
+                          or same_values(dict(s.meta), record.base_meta))}
         touched = [page_id for page_id in self.records if page_id not in unchanged]
         ids = {s.page_id for s in snapshots if s.page_id is not None}
         touched += [page_id for page_id in ids if page_id not in self.records]

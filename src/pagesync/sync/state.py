@@ -241,9 +241,14 @@ class State:
         return None if row is None else _row_record(row)
 
     def pages(self) -> dict[str, PageRecord]:
-        """Return every page record, keyed by remote id."""
-        rows = self._db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages ORDER BY path")
-        return {row["page_id"]: _row_record(row) for row in rows}
+        """Return every page record, keyed by remote id (plain tuples: a run loads them all)."""
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(f"SELECT {_PAGE_COLUMNS} FROM pages ORDER BY path")
+        loads = json.loads
+        return {row[0]: PageRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                                   row[7], row[8], row[9], row[10], loads(row[11]))
+                for row in rows}
 
     def known_stats(self) -> dict[str, FileStat]:
         """Return the local file stats at the last sync, keyed by path (for ``scan_vault``)."""
