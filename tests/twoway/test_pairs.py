@@ -77,19 +77,10 @@ def pair_id(local: str, remote: str, dialect: str) -> str:
 RENUMBERED = ("engine: a move on Productive renumbers the old siblings on the server (Usage "
               "2 -> 1); the run does not read them again, so usage.md keeps position 2 and the "
               "next sync still has a reorder-local to do")
-TITLE_MARKERS = ("engine: a title changed on both sides puts conflict markers in the "
-                 "front-matter, which then fails to parse: status reports the file as unreadable "
-                 "and lists 0 conflicted")
-RAVEN_RENAME_EDIT = ("engine: on Raven, a run that pulls a remote edit and pushes a local retitle "
-                     "of the same page records the page as pulled, before its own rename (title "
-                     "'Install', slug 'install' in base_json) while the server now has slug "
-                     "'setting-up': the next status plans an update-local")
 # Pairs failing because of the engine, each with what goes wrong (xfail, strict).
 KNOWN: dict[tuple[str, str, str], str] = {
     **{("productive", "move", remote): RENUMBERED
        for remote in ("none", "edit", "rename", "create")},
-    **{(dialect, "rename", "rename"): TITLE_MARKERS for dialect in DIALECTS},
-    ("raven", "rename", "edit"): RAVEN_RENAME_EDIT,
 }
 
 

@@ -274,21 +274,11 @@ class TwoWayMachine(RuleBasedStateMachine):
         self.check(status.plan.of_kind(Kind.CONFLICT))
 
     def known_drift(self, action: Action) -> bool:
-        """Return True for drift the engine is known to leave after a run, so the machine can
-        find other bugs (test_pairs holds both as strict xfails):
-
-        - Productive: siblings the server renumbered after a move are not read again;
-        - Raven: a version recorded as tentative (``...Z~``) is not settled by the run's own
-          write, so the next run plans an update-local of an unchanged page;
-        - a file with markers in its front-matter is unreadable, so its page is skipped rather
-          than listed as conflicted (it waits for ``resolve`` all the same).
-        """
-        if action.kind is Kind.SKIP and action.path and has_markers(self.vault.text(action.path)):
-            return True
-        if self.dialect == "productive":
-            return action.kind is Kind.REORDER_LOCAL and "reordered remotely" in action.reason
-        return (self.dialect == "raven" and action.kind is Kind.UPDATE_LOCAL
-                and "Z~ ->" in action.reason)
+        """Return True for the drift the engine is known to leave after a run, so the machine
+        can find other bugs: on Productive, siblings the server renumbered after a move are not
+        read again (test_pairs holds it as strict xfails)."""
+        return (self.dialect == "productive" and action.kind is Kind.REORDER_LOCAL
+                and "reordered remotely" in action.reason)
 
     def check(self, conflicts: list[Action]) -> None:
         files = self.files()
