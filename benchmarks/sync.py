@@ -3,8 +3,9 @@
 For each dialect it stores N pages (default 10,000: a 3-level tree, 1% top pages, 10% under
 those, the rest below; Markdown bodies of 1-5 KB with headings, lists, task lists, links between
 pages, inline code, code blocks, quotes and now and then a table) straight into a fresh SQLite
-file, starts ``pagesync serve`` on 127.0.0.1 in its own process, and times, each run in a fresh
-child process as a user's command would be:
+file, starts ``pagesync serve`` on 127.0.0.1 in its own process, and times ``pagesync pull``,
+``push``, ``status`` and ``sync`` (``--json``, each in its own process, as a user runs them; the
+peak RSS and CPU time come from ``wait4``):
 
 1. the initial pull into an empty folder: time, HTTP requests, pages/s, peak RSS of the child;
 2. a no-op ``status`` and a no-op ``push`` on the pulled vault;
@@ -552,40 +553,65 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_cli(vault: Path, mode: str, env: dict[str, str]) -> tuple[dict[str, Any], float]:
+    """Run ``pagesync <mode> --json --vault V`` as a user would; return its figures and time.
+
+    The process's peak RSS and CPU time come from ``wait4``, its requests, run time and plan
+    from the command's own ``--json`` report.
+    """
+    from pagesync.sync.actions import QUIET
+
+    argv = [str(Path(sys.executable).with_name("pagesync")), mode, "--json", "--vault",
+            str(vault)]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        began = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        command = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text, problems = out.read(), err.read()
+    if process.returncode not in (0, 1) or not text.strip():
+        raise RuntimeError(f"pagesync {mode} failed ({process.returncode}):\n{problems[-3000:]}")
+    report = json.loads(text)
+    quiet = {kind.value for kind in QUIET}
+    figures = {
+        "seconds": report["seconds"], "requests": report["requests"],
+        "rss_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime,
+        "counts": {k: n for k, n in report["counts"].items() if k not in quiet},
+        "failed": [f"{f['path'] or f['key']}: {f['error']}" for f in report["failed"]],
+        "conflicts": len(report["conflicts"]), "errors": report["errors"][:5],
+    }
+    return figures, command
+
+
 def run_step(name: str, vault: Path, mode: str, token: str, server: int,
              profile: Path | None = None) -> Step:
-    """Run ``mode`` (pull, push, sync or status) on the vault in a fresh child process.
+    """Run ``mode`` (pull, push, sync or status) on the vault in a fresh process.
 
-    ``server`` is the process id of ``pagesync serve``, whose CPU time is counted meanwhile.
+    The command is ``pagesync <mode>`` itself; a profiled run goes through ``run_vault`` in a
+    child of this script instead (without the command's own settings, such as its collector
+    thresholds). ``server`` is the process id of ``pagesync serve``, whose CPU time is counted
+    meanwhile.
     """
-    argv = [sys.executable, str(HERE), "child", str(vault), mode]
-    if profile:
-        argv += ["--profile", str(profile)]
     env = {**os.environ, TOKEN_ENV: token}
     began, served = time.perf_counter(), process_cpu(server)
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    command = time.perf_counter() - began
+    if profile is None:
+        figures, command = run_cli(vault, mode, env)
+    else:
+        argv = [sys.executable, str(HERE), "child", str(vault), mode, "--profile", str(profile)]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        command = time.perf_counter() - began
+        if done.returncode != 0 or not done.stdout.strip():
+            raise RuntimeError(f"{name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
     served = process_cpu(server) - served
-    if done.returncode != 0 or not done.stdout.strip():
-        raise RuntimeError(f"{name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
     for problem in figures["failed"][:5] + figures["errors"]:
         print(f"  {name}: {problem}", file=sys.stderr)
     return Step(name, figures["seconds"], command, figures["requests"], figures["rss_mb"],
                 figures["cpu"], figures["counts"], len(figures["failed"]),
                 figures["conflicts"], len(figures["errors"]), served)
-
-
-def cli_seconds(vault: Path, token: str, *args: str) -> float:
-    """Return the wall time of ``pagesync <args> --vault VAULT`` run as a command."""
-    argv = [str(Path(sys.executable).with_name("pagesync")), *args, "--vault", str(vault)]
-    began = time.perf_counter()
-    done = subprocess.run(argv, env={**os.environ, TOKEN_ENV: token}, capture_output=True,
-                          text=True, check=False)
-    seconds = time.perf_counter() - began
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"pagesync {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return seconds
 
 
 def write_config(vault: Path, dialect: str, url: str, scope: dict[str, str]) -> None:
@@ -693,7 +719,6 @@ class Result:
     size: int
     seeded: Seeded
     steps: dict[str, Step] = field(default_factory=dict)
-    cli_status: float = float("nan")
     server_rss: float = float("nan")
     server_pid: int = 0
     checks: list[str] = field(default_factory=list)
@@ -755,8 +780,6 @@ def _runs(result: Result, vault: Path, url: str, profiles: Path | None, repeats:
     _check(result, len(files) == result.size, f"pulled {len(files):,} page files")
     step("status", "status")
     step("push", "push")
-    with contextlib.suppress(RuntimeError, OSError):
-        result.cli_status = min(cli_seconds(vault, token, "status") for _ in range(repeats))
     order = iter(random.Random(result.size).sample(sorted(files), len(files)))
 
     def take(count: int) -> list[str]:
@@ -834,8 +857,6 @@ def print_result(result: Result) -> None:
         print(f"{name:<14} {step.seconds:7.2f} {step.command:9.2f} {step.cpu:7.2f} "
               f"{step.server_cpu:10.2f} {step.requests:9,} {step.changes:8,} {step.rss_mb:7.0f}  "
               f"{_note(name, step, result.size)}{others}")
-    print(f"`pagesync status --vault V` itself (the CLI, no-op, best run): "
-          f"{result.cli_status:.2f} s")
     for check in result.checks:
         print(f"  {check}")
 
