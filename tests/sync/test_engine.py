@@ -274,7 +274,7 @@ def test_a_fresh_clone_without_state_adopts_what_already_agrees(live: Live,
     with State.open(clone.root) as state:
         assert state.pages() == {}  # a dry run adopts in memory only
     first = clone.run(Mode.SYNC)
-    assert first.requests == 1  # Productive lists the bodies: one request compares everything
+    assert first.requests == 2  # the listing, then the three bodies in one filter[id] request
     assert not [a for a in first.applied if a.kind is not Kind.NOOP]
     assert clone.run(Mode.PUSH).requests == 0
 

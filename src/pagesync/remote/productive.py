@@ -14,7 +14,7 @@ import asyncio
 import copy
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import RemoteError
@@ -161,6 +161,32 @@ class ProductiveRemote(Remote):
                                       for n in range(2, total_pages + 1)))
         resources = [r for chunk in (first, *rest) for r in self._data(chunk, None)]
         return [self._page(resource) for resource in resources]
+
+    async def get_pages(self, page_ids: Iterable[str]) -> dict[str, RemotePage | RemoteError]:
+        """Fetch pages with their bodies, ``page_size`` a request (``filter[id]`` takes a comma
+        list), the requests concurrently; a page the listing does not hold is gone (404)."""
+        ids = list(dict.fromkeys(page_ids))
+        results: dict[str, RemotePage | RemoteError] = {}
+
+        async def fetch(chunk: list[str]) -> None:
+            params = {"filter[id]": ",".join(chunk), "page[size]": str(len(chunk))}
+            if self.project:
+                params["filter[project_id]"] = self.project
+            try:
+                response = await self.http.request("GET", "/pages", params=params)
+                pages = [self._page(item) for item in self._data(json_of(response), None)]
+            except RemoteError as error:
+                results.update((page_id, error) for page_id in chunk)
+                return
+            found = {page.id: page for page in pages}
+            for page_id in chunk:
+                results[page_id] = found.get(page_id) or RemoteError(
+                    "GET failed: not found (deleted on the remote?)", 404,
+                    f"{self.http.base_url}/pages/{page_id}", page_id)
+
+        size = self.page_size
+        await asyncio.gather(*(fetch(ids[n:n + size]) for n in range(0, len(ids), size)))
+        return results
 
     async def get_page(self, page_id: str) -> RemotePage:
         """Return one page with its body."""

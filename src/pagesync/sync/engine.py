@@ -401,16 +401,14 @@ class _Run:
         """List (or, for push, probe) the remote; fetch the bodies the plan will compare."""
         if self.options.mode is Mode.PUSH and not self.state.pending_creates():
             return await self._probe_changed(snapshots)
-        if not self.records:
-            pages = await self.remote.list_pages_with_bodies()
-        else:
-            pages = await self.remote.list_pages()
+        pages = await self.remote.list_pages()
         self.listed = {page.id: page for page in pages}
-        for page in pages:
-            if page.body is not None:
-                self.fetched[page.id] = page
-        wanted = [page.id for page in pages if page.id not in self.fetched
-                  and self._moved_remotely(page)]
+        # Bodies the plan compares: pages with a base whose version moved, and pages a file
+        # claims without a base (to adopt). A page new to the vault needs its body only when
+        # its file is written, so a first pull fetches bodies in batches while it writes.
+        local_ids = {s.page_id for s in snapshots if s.page_id is not None}
+        wanted = [page.id for page in pages if self._moved_remotely(page)
+                  and (page.id in self.records or page.id in local_ids)]
         await self._fetch(wanted)
         return [self._remote_snapshot(page) for page in self.listed.values()]
 
@@ -426,7 +424,7 @@ class _Run:
         for page_id, result in results.items():
             if isinstance(result, RemotePage):
                 self.fetched[page_id] = result
-                self.listed[page_id] = result
+                self.listed[page_id] = replace(result, body=None)
             elif result.status in GONE_STATUSES:
                 self.listed.pop(page_id, None)
             elif result.status in _UNREACHABLE:
@@ -551,8 +549,6 @@ class _Run:
         """Carry out the plan's actions in order, recording each page when it is done."""
         self.report = report
         last = self._lay_paths(plan)
-        await self._fetch({a.page_id for a in plan.actions
-                           if a.kind in _NEEDS_BODY and a.page_id is not None})
         total = sum(1 for a in plan.actions if a.kind not in (Kind.NOOP, Kind.FORGET))
         done = 0
         relinked = False
@@ -563,15 +559,7 @@ class _Run:
                 relinked = True
             if report.stopped:
                 break
-            try:
-                await self._apply(action)
-                report.applied.append(action)
-            except (PagesyncError, OSError) as error:
-                report.failed.append((action, str(error)))
-                self._outcome(action.key).content = "held"
-                if isinstance(error, RemoteError) and error.status in _UNREACHABLE:
-                    report.stopped = (f"the server stopped answering ({error}); the other "
-                                      "changes were not tried: run again to finish")
+            await self._step(plan.actions, index, report)
             if action.kind not in (Kind.NOOP, Kind.FORGET):
                 done += 1
                 if self.options.progress is not None:
@@ -583,6 +571,34 @@ class _Run:
         self._flush_batch()
         self._relink_moved(report)
         self._save_attachments()
+
+    async def _step(self, actions: Sequence[Action], index: int, report: RunReport) -> None:
+        """Carry out one action; a failure is reported, and an unreachable server stops."""
+        action = actions[index]
+        try:
+            if action.kind in _NEEDS_BODY and action.page_id not in self.fetched:
+                await self._fetch_ahead(actions, index)
+            await self._apply(action)
+            report.applied.append(action)
+        except (PagesyncError, OSError) as error:
+            report.failed.append((action, str(error)))
+            self._outcome(action.key).content = "held"
+            if isinstance(error, RemoteError) and error.status in _UNREACHABLE:
+                report.stopped = (f"the server stopped answering ({error}); the other "
+                                  "changes were not tried: run again to finish")
+
+    async def _fetch_ahead(self, actions: Sequence[Action], start: int) -> None:
+        """Fetch the bodies of the next :data:`FLUSH_BATCH` actions that need one: a pull of
+        thousands of pages never holds more than a batch of bodies."""
+        wanted: list[str] = []
+        for action in actions[start:]:
+            page_id = action.page_id
+            if action.kind in _NEEDS_BODY and page_id is not None and page_id not in \
+                    self.fetched and page_id not in wanted:
+                wanted.append(page_id)
+                if len(wanted) >= FLUSH_BATCH:
+                    break
+        await self._fetch(wanted)
 
     def _lay_paths(self, plan: Plan) -> dict[str, int]:
         """Note every page's current and final path; return each page's last action index."""
@@ -846,6 +862,14 @@ class _Run:
         with self.state.transaction():
             for key in self.batch:
                 self._record(key)
+        for key in self.batch:  # let the batch's bodies go: the files and records hold them
+            outcome = self.outcomes.get(key)
+            if outcome is not None:
+                outcome.remote = None
+            page_id = self._id(key)
+            if page_id is not None:
+                self.fetched.pop(page_id, None)
+            self.files.pop(self.paths[key], None)
         self.batch = []
 
     async def update_remote(self, action: Action) -> None:
