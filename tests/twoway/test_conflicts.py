@@ -113,9 +113,6 @@ def test_resolve_keeps_what_was_asked_and_the_next_sync_sends_it(make_vault: Mak
     no_drift(world.vault)
 
 
-@pytest.mark.xfail(reason="engine: resolve --keep both on a title conflict writes both 'title:' "
-                   "lines (a duplicate YAML key); the next sync silently takes the last one",
-                   strict=True)
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_resolve_keep_both_never_writes_a_key_twice(make_vault: Make, dialect: str) -> None:
     world = World.build(*make_vault(dialect))

@@ -264,11 +264,26 @@ def resolve_command(vault: Path | None, path: str, keep: str) -> None:
     text = target.read_text(encoding="utf-8")
     if not has_markers(text):
         raise InputError("the file holds no conflict markers", relative)
+    if keep == "both" and _header_conflict(text):
+        raise InputError("a front-matter key conflicts, and a key cannot hold both values: use "
+                         "--keep local or --keep remote, or edit the file (the remote version "
+                         f"is in {CONFLICTS_DIR}/{relative})", relative)
     atomic_write(root, relative, resolve_markers(text, _KEEP[keep]))
     kept = resolve_inside(root, f"{CONFLICTS_DIR}/{relative}")
     if kept.is_file():
         kept.unlink()
     click.echo(f"Resolved {relative} (kept {keep}); run pagesync sync to send it.")
+
+
+def _header_conflict(text: str) -> bool:
+    """Return True when a conflict sits inside the front-matter (between the ``---`` lines)."""
+    from ..sync.merge import find_markers
+
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return False
+    end = next((n for n, line in enumerate(lines[1:], start=2) if line.strip() == "---"), 0)
+    return any(region.start < end for region in find_markers(text))
 
 
 def _vault_relative(root: Path, path: str) -> str:
