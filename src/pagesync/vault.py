@@ -30,7 +30,8 @@ TRASH_DIR = f"{STATE_DIR}/trash"
 
 @dataclass(frozen=True)
 class FileStat:
-    """Where a file is (vault-relative, ``/``-separated) and what its size and mtime were."""
+    """Where a file is (vault-relative, ``/``-separated), its size, and when it last changed
+    (``mtime_ns``: the later of its mtime and ctime, see :func:`_changed_ns`)."""
 
     path: str
     size: int
@@ -91,7 +92,14 @@ def resolve_inside(root: Path, relpath: str) -> Path:
 
 def _stat(root: Path, path: Path) -> FileStat:
     info = path.stat()
-    return FileStat(path.relative_to(root).as_posix(), info.st_size, info.st_mtime_ns)
+    return FileStat(path.relative_to(root).as_posix(), info.st_size, _changed_ns(info))
+
+
+def _changed_ns(info: os.stat_result) -> int:
+    """Return when a file last changed: its mtime, or its ctime when later. A tool that writes
+    and then puts the old mtime back (``cp -p``, ``rsync -t``, an editor keeping times) cannot
+    set the ctime, so such an edit is still seen."""
+    return max(info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _walk(root: Path) -> Iterator[FileStat]:
@@ -116,7 +124,7 @@ def _walk(root: Path) -> Iterator[FileStat]:
                     info = entry.stat()
                 except FileNotFoundError:
                     continue  # an editor's temporary file, gone between listing and stat
-                yield FileStat(f"{prefix}{entry.name}", info.st_size, info.st_mtime_ns)
+                yield FileStat(f"{prefix}{entry.name}", info.st_size, _changed_ns(info))
         folders.extend(reversed(below))
 
 

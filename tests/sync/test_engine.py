@@ -28,6 +28,7 @@ from pagesync.server.store import Store, open_store
 from pagesync.sync.actions import Kind, Mode
 from pagesync.sync.engine import RunOptions, RunReport, run_sync
 from pagesync.sync.state import State
+from pagesync.vault import scan_vault
 
 
 @dataclass
@@ -104,14 +105,17 @@ def test_a_noop_push_sends_no_request_and_reads_no_file(live: Live, tmp_path: Pa
     report = vault.run(Mode.PUSH)
     assert report.requests == 0
     assert not report.plan.drift
-    # An unchanged stat means the file is its base: make reading it fail to prove it is not read.
+    # An unchanged stat means the file is its base: the scan reads none of them.
+    with State.open(vault.root) as state:
+        known = {r.path: stat for r in state.pages().values() if (stat := r.file_stat())}
+    scan = scan_vault(vault.root, known)
+    assert scan.pages == {} and scan.unchanged == set(scan.files) == set(known)
+    # Touching a file (an mtime-preserving copy changes its ctime all the same) gets it read.
     install = vault.page("install.md")
-    os.chmod(install, 0)
-    try:
-        again = vault.run(Mode.SYNC, dry_run=True)
-    finally:
-        os.chmod(install, 0o644)
-    assert not again.errors and not again.plan.drift
+    os.chmod(install, 0o600)
+    rescan = scan_vault(vault.root, known)
+    assert list(rescan.pages) == [install.relative_to(vault.root).as_posix()]
+    assert not vault.run(Mode.SYNC, dry_run=True).plan.drift
 
 
 def test_one_edit_costs_one_probe_and_one_update(live: Live, tmp_path: Path) -> None:

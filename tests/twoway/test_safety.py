@@ -255,9 +255,6 @@ def test_a_raven_edit_in_the_same_second_as_the_last_sync_is_pulled(make_vault: 
     assert REMOTE_TEXT in vault.text(vault.path_of("Install")), report.render()
 
 
-@pytest.mark.xfail(reason="engine: a file whose size and mtime match the last sync is not read; "
-                   "an edit keeping both (an mtime-preserving tool, a coarse file system "
-                   "clock) is never pushed", strict=True)
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_an_edit_keeping_the_size_and_mtime_of_the_synced_file_is_pushed(make_vault: Make,
                                                                          dialect: str) -> None:
