@@ -74,14 +74,8 @@ def pair_id(local: str, remote: str, dialect: str) -> str:
     return f"{dialect}-{name(local)}-x-{name(remote)}"
 
 
-RENUMBERED = ("engine: a move on Productive renumbers the old siblings on the server (Usage "
-              "2 -> 1); the run does not read them again, so usage.md keeps position 2 and the "
-              "next sync still has a reorder-local to do")
 # Pairs failing because of the engine, each with what goes wrong (xfail, strict).
-KNOWN: dict[tuple[str, str, str], str] = {
-    **{("productive", "move", remote): RENUMBERED
-       for remote in ("none", "edit", "rename", "create")},
-}
+KNOWN: dict[tuple[str, str, str], str] = {}
 
 
 def case(dialect: str, local: str, remote: str) -> Any:

@@ -571,6 +571,44 @@ class _Run:
         self._flush_batch()
         self._relink_moved(report)
         self._save_attachments()
+        if not report.stopped:
+            await self._follow_renumbering(report)
+
+    async def _follow_renumbering(self, report: RunReport) -> None:
+        """Bring in the sibling positions the server rewrote after this run's moves, creates and
+        deletes (Productive renumbers the siblings a page leaves), so the next run has nothing
+        left to do. Only where this mode writes files; a position changed here meanwhile waits
+        for the next run."""
+        structural = (Kind.MOVE_REMOTE, Kind.CREATE_REMOTE, Kind.DELETE_REMOTE)
+        if self.options.mode is Mode.PUSH or not self.remote.capabilities.reorder or not any(
+                action.kind in structural for action in report.applied):
+            return
+        try:
+            pages = await self.remote.list_pages()
+        except RemoteError as error:
+            report.errors.append(f"sibling positions not re-read after the moves: {error}")
+            return
+        for page in pages:
+            record = self.records.get(page.id)
+            position = _number(page.position)
+            if record is None or position == record.position:
+                continue
+            try:
+                file = self._file(record.path)
+            except (InputError, OSError):
+                continue
+            if _number(file.meta.get("position")) != record.position:
+                continue
+            meta = {**file.meta, "position": int(position) if position is not None and
+                    float(position).is_integer() else position}
+            stat = self._write(record.path, meta, file.body, file.text)
+            same = file.body == record.base_markdown and same_values(
+                _content_meta(meta), _content_meta(record.base_meta))
+            self.records[page.id] = replace(
+                record, position=position, base_meta=meta if same else record.base_meta,
+                local_size=stat.size if same else None,
+                local_mtime_ns=stat.mtime_ns if same else None)
+            self.state.save(self.records[page.id])
 
     async def _step(self, actions: Sequence[Action], index: int, report: RunReport) -> None:
         """Carry out one action; a failure is reported, and an unreachable server stops."""
@@ -1239,11 +1277,12 @@ class _Run:
         return settled_version(version, self.remote.capabilities.coarse_versions)
 
     def _settle(self, page_id: str) -> None:
-        """Trust a tentative version once the page was fetched unchanged and it is old enough."""
+        """Record the version of a page fetched unchanged (its version moved without an edit:
+        a server renumbering siblings, or a tentative version now old enough), so the next run
+        does not fetch it again."""
         record = self.records.get(page_id)
         page = self.fetched.get(page_id)
-        if record is None or page is None or not (record.remote_version or "").endswith(
-                TENTATIVE):
+        if record is None or page is None or page.version == record.remote_version:
             return
         if body_hash(remote_json(page.body, page.icon, page.fields)) != body_hash(
                 record.base_json):
