@@ -301,3 +301,44 @@ def test_a_push_with_the_server_unreachable_stops_before_planning(tmp_path: Path
         vault.run(Mode.PUSH)
     with State.open(vault.root) as state:
         assert state.pending_creates() == []  # nothing was planned, so nothing was begun
+
+
+def test_a_429_storm_slows_a_run_down_but_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "server.sqlite"))
+    app = create_app(store)
+    seen = {"requests": 0, "refused": 0}
+
+    async def storm(scope: Any, receive: Any, send: Any) -> None:
+        """Refuse every other API request with a 429, as a rate-limited server does."""
+        if scope["type"] == "http":
+            seen["requests"] += 1
+            if seen["requests"] % 2 == 0:
+                seen["refused"] += 1
+                await send({"type": "http.response.start", "status": 429,
+                            "headers": [(b"retry-after", b"0"),
+                                        (b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": b'{"errors": []}'})
+                return
+        await app(scope, receive, send)
+
+    server = start_local_server(storm)
+    try:
+        vault = seeded(Live(store, server), tmp_path)
+        other = Vault(tmp_path / "other", vault.token)
+        import shutil
+
+        other.root.mkdir()
+        shutil.copy(vault.root / "pagesync.toml", other.root / "pagesync.toml")
+        pulled = other.run(Mode.PULL)
+        assert pulled.ok, pulled.render()
+        assert sorted(p.name for p in other.root.rglob("*.md")) == [
+            "faq.md", "index.md", "install.md"]
+
+        async def titles(remote: Remote) -> list[str]:
+            return sorted(page.title for page in await remote.list_pages())
+
+        assert vault.remote(titles) == ["FAQ", "Guide", "Install"]  # no create sent twice
+        assert seen["refused"] >= 5
+    finally:
+        server.stop()
+        store.close()
