@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from ..config import scope_from_token
+from ..config import DIALECTS, scope_from_token
 from ..server import DEFAULT_DB
-from ..server.dialect import TokenRequest, dialect_names
 
 DB_OPTION = click.option(
     "--db",
@@ -122,7 +121,7 @@ def token_command() -> None:
 
 @token_command.command(name="create")
 @DB_OPTION
-@click.option("--dialect", required=True, type=click.Choice(dialect_names()), help="Which API.")
+@click.option("--dialect", required=True, type=click.Choice(DIALECTS), help="Which API.")
 @click.option(
     "--scope", metavar="ID", help="Existing organization/workspace id (default: the first)."
 )
@@ -165,6 +164,7 @@ def token_create(
       pagesync token create --dialect productive
       pagesync token create --db wiki.sqlite --dialect productive --role viewer --json
     """
+    from ..server.dialect import TokenRequest  # the server's modules load only when used
     from ..server.store import open_store
 
     request = TokenRequest(
