@@ -23,14 +23,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from . import plate_discussions as discussions
 from . import plate_pages as pages
 from . import plate_uploads as uploads
 from . import plate_versions as versions
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
-from .fastlane import header, plain_get_segment, send_ok
+from .fastlane import ByIdLane, header, plain_get_segment
 from .plate_ai import command_response, copilot_response
 from .plate_ai_providers import Provider, choose_provider
 from .plate_input import PlateError, has_nul, parse_json_body
@@ -405,24 +405,14 @@ def build_app(store: Store, settings: PlateSettings) -> ASGIApp:
     return PageFastLane(api, app)
 
 
-class PageFastLane:
+class PageFastLane(ByIdLane):
     """Answer a plain ``GET /{id}`` that succeeds in plain ASGI; send the rest to the app.
 
     The answer is the one ``PlateApi.get_page`` gives, byte for byte (same read, same encoder,
     same headers); errors, queries and static paths take the app (see ``fastlane``).
     """
 
-    def __init__(self, api: PlateApi, app: ASGIApp) -> None:
-        self.api = api
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one ASGI request."""
-        body = self.answer(scope)
-        if body is None:
-            await self.app(scope, receive, send)
-        else:
-            await send_ok(send, body, b"application/json")
+    api: PlateApi
 
     def answer(self, scope: Scope) -> bytes | None:
         """Return the 200 body of a plain by-id read, or None to let the app answer."""

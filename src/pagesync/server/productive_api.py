@@ -19,11 +19,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from . import productive_pages as pages
 from .auth import MANAGE, UPDATE, VIEW, Principal, TokenCache
-from .fastlane import header, plain_get_segment, send_ok
+from .fastlane import ByIdLane, header, plain_get_segment
 from .productive_input import parse_changes, parse_id, read_document
 from .productive_openapi import openapi_document
 from .productive_query import (
@@ -338,7 +338,7 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     return server_error().response()
 
 
-class PageFastLane:
+class PageFastLane(ByIdLane):
     """Answer a plain ``GET /pages/{id}`` that succeeds in plain ASGI; send the rest to the app.
 
     The answer is the one ``ProductiveApi.show`` gives, byte for byte (same checks in the same
@@ -346,17 +346,7 @@ class PageFastLane:
     (``include``, ``fields``) or a missing page takes the app (see ``fastlane``).
     """
 
-    def __init__(self, api: ProductiveApi, app: ASGIApp) -> None:
-        self.api = api
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one ASGI request."""
-        body = self.answer(scope)
-        if body is None:
-            await self.app(scope, receive, send)
-        else:
-            await send_ok(send, body, _RESPONSE_TYPE)
+    api: ProductiveApi
 
     def answer(self, scope: Scope) -> bytes | None:
         """Return the 200 body of a plain by-id read, or None to let the app answer."""
@@ -408,4 +398,4 @@ def build_app(store: Store) -> ASGIApp:
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
-    return PageFastLane(api, app)
+    return PageFastLane(api, app, _RESPONSE_TYPE)
