@@ -402,17 +402,9 @@ def _insert_plate(conn: Any, rows: list[tuple[Node, str, str]], corpus: Corpus,
 INSERTERS = {"productive": _insert_productive, "raven": _insert_raven, "plate": _insert_plate}
 
 
-def config_scope(dialect: str, auth: dict[str, str]) -> dict[str, str]:
-    """Return the ``[scope]`` of the vault's config from the token's fields."""
-    if dialect == "productive":
-        return {"organization": auth["organization_id"]}
-    if dialect == "raven":
-        return {"workspace": auth["workspace_id"], "space": auth["space_id"]}
-    return {}
-
-
 def seed(db: Path, dialect: str, corpus: Corpus, url: str) -> Seeded:
     """Create the store, a token, and every page of the corpus, in batches of 5,000 rows."""
+    from pagesync.config import scope_from_token
     from pagesync.server.store import open_store
 
     began = time.perf_counter()
@@ -431,7 +423,7 @@ def seed(db: Path, dialect: str, corpus: Corpus, url: str) -> Seeded:
                 INSERTERS[dialect](conn, rows, corpus, auth, ids)
     finally:
         store.close()
-    return Seeded(auth, config_scope(dialect, auth), ids, time.perf_counter() - began, stored)
+    return Seeded(auth, scope_from_token(dialect, auth), ids, time.perf_counter() - began, stored)
 
 
 # -- the server --------------------------------------------------------------------------------

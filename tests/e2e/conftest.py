@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from e2e_support import DIALECTS, SAMPLE_VAULT, RawApi, Synced, init_vault, ok, sync_cmd
 
+from pagesync.config import scope_from_token
 from pagesync.server.app import create_app
 from pagesync.server.dialect import TokenRequest, load_dialects
 from pagesync.server.local import LocalServer, start_local_server
@@ -47,20 +48,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         store.close()
 
 
-def _scope(dialect: str, issued: dict[str, str]) -> dict[str, str]:
-    if dialect == "productive":
-        return {"organization": issued["organization_id"]}
-    if dialect == "raven":
-        return {"workspace": issued["workspace_id"], "space": issued["space_id"]}
-    return {}
-
-
 def open_scope(server: Server, dialect: str) -> RawApi:
     """Issue a token for a new scope of ``dialect`` (as ``pagesync token create --new-scope``)."""
     chosen = next(d for d in server.store.dialects if d.name == dialect)
     issued = chosen.issue_token(server.store, TokenRequest(role="admin", new_scope=True,
                                                            user="E2E"))
-    return RawApi.open(dialect, server.url, issued["token"], _scope(dialect, issued))
+    return RawApi.open(dialect, server.url, issued["token"], scope_from_token(dialect, issued))
 
 
 @pytest.fixture(params=DIALECTS)
