@@ -58,7 +58,7 @@ class Options:
     concurrency: int = 8
     timeout: float = 30.0
     retries: int = 5
-    page_size: int = 100
+    page_size: int = 200
     attachments: str = "_attachments"
 
 
@@ -282,7 +282,7 @@ _OPTION_COMMENTS = {
     "concurrency": "requests in flight at once",
     "timeout": "seconds before one request gives up",
     "retries": "retries on 429, 5xx and lost connections (with backoff)",
-    "page_size": "pages per list request",
+    "page_size": "pages per list request (each API caps it: Raven at 100, Productive at 200)",
     "attachments": "folder for images and files, inside the vault",
 }
 
