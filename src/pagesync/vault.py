@@ -276,11 +276,24 @@ def trash_file(root: Path, relpath: str, now: datetime | None = None) -> str:
 
     Nothing pagesync does deletes a user's file: a page deleted remotely ends up here.
     """
+    destination = _trash_path(root, relpath, now)
+    move_file(root, relpath, destination)
+    return destination
+
+
+def trash_copy(root: Path, relpath: str, text: str, now: datetime | None = None) -> str:
+    """Keep a copy of a file's text in the trash (before it is overwritten); return where."""
+    destination = _trash_path(root, relpath, now)
+    atomic_write(root, destination, text)
+    return destination
+
+
+def _trash_path(root: Path, relpath: str, now: datetime | None) -> str:
+    """Return a free ``.pagesync/trash/<UTC time>[-n]/<relpath>``."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     destination = f"{TRASH_DIR}/{stamp}/{relpath}"
     number = 1
     while resolve_inside(root, destination).exists():
         number += 1
         destination = f"{TRASH_DIR}/{stamp}-{number}/{relpath}"
-    move_file(root, relpath, destination)
     return destination

@@ -46,13 +46,13 @@ from ..remote.base import GONE_STATUSES, Body, PageDraft, Remote, RemotePage
 from ..remote.plate import UPLOADS_PATH, upload_path
 from ..vault import (
     STATE_DIR,
-    TRASH_DIR,
     FileStat,
     atomic_write,
     flush_folders,
     move_file,
     resolve_inside,
     scan_vault,
+    trash_copy,
     trash_file,
 )
 from ..vault_paths import attachment_name
@@ -718,9 +718,7 @@ class _Run:
 
     def _keep_in_trash(self, path: str, text: str) -> str:
         """Keep a copy of a file's text in the trash before it is overwritten; return where."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        destination = f"{TRASH_DIR}/{stamp}/{path}"
-        atomic_write(self.root, destination, text)
+        destination = trash_copy(self.root, path, text)
         self.report.trashed.append(destination)
         return destination
 
