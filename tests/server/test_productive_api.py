@@ -290,3 +290,102 @@ def test_unknown_routes_and_methods_are_json_api_errors(productive: ProductiveSe
     assert missing.status_code == 404 and missing.json()["errors"][0]["title"] == "Route Not Found"
     wrong = productive.request("PUT", "/pages/1", {"data": {}})
     assert wrong.status_code == 405 and wrong.json()["errors"][0]["status"] == 405
+
+
+def test_convert_to_doc_makes_the_subtree_the_last_doc(productive: ProductiveSession) -> None:
+    from sqlalchemy import update
+
+    from pagesync.server.store import PAGES
+
+    doc, other = productive.create(title="Doc"), productive.create(title="Other")
+    tree = {"parent_page_id": doc["id"], "root_page_id": doc["id"]}
+    first = productive.create(title="1", **tree)
+    moving = productive.create(title="2", **tree)
+    third = productive.create(title="3", **tree)
+    child = productive.create(title="2.1", parent_page_id=moving["id"], root_page_id=doc["id"])
+    grand = productive.create(title="2.1.1", parent_page_id=child["id"], root_page_id=doc["id"])
+    with productive.live.store.engine.begin() as conn:  # an old stamp, so a new one shows
+        conn.execute(update(PAGES).where(PAGES.c.id == int(moving["id"])).values(updated_at=1000))
+    old_stamp = productive.request("GET", f"/pages/{moving['id']}").json()["data"]["attributes"][
+        "updated_at"
+    ]
+
+    response = productive.request("PATCH", f"/pages/{moving['id']}/convert_to_doc")
+
+    assert response.status_code == 200, response.text
+    converted = response.json()
+    assert converted["meta"] == {} and converted["data"]["id"] == moving["id"]
+    moved = converted["data"]["attributes"]
+    assert (moved["parent_page_id"], moved["root_page_id"], moved["position"]) == (None, None, 3)
+    assert old_stamp.startswith("1970-01-01") and not moved["updated_at"].startswith("1970")
+
+    def attributes(page: dict) -> dict:
+        return productive.request("GET", f"/pages/{page['id']}").json()["data"]["attributes"]
+
+    assert attributes(child)["parent_page_id"] == int(moving["id"])
+    assert attributes(child)["root_page_id"] == int(moving["id"])
+    assert attributes(grand)["parent_page_id"] == int(child["id"])
+    assert attributes(grand)["root_page_id"] == int(moving["id"])
+    assert [attributes(first)["position"], attributes(third)["position"]] == [1, 2]
+    top = productive.request("GET", "/pages", params={"filter[parent_page_id]": "null"}).json()
+    assert [p["id"] for p in top["data"]] == [doc["id"], other["id"], moving["id"]]
+    under = productive.request("GET", "/pages", params={"filter[root_page_id]": moving["id"]})
+    assert sorted(p["id"] for p in under.json()["data"]) == sorted([child["id"], grand["id"]])
+
+
+def test_convert_to_doc_counts_numbered_docs_too(productive: ProductiveSession) -> None:
+    productive.create(title="Doc", position=1)
+    doc = productive.create(title="Numbered", position=2)
+    first = productive.create(title="A", parent_page_id=doc["id"], root_page_id=doc["id"])
+    second = productive.create(title="B", parent_page_id=doc["id"], root_page_id=doc["id"])
+    moved = productive.request("PATCH", f"/pages/{first['id']}/convert_to_doc").json()["data"]
+    assert moved["attributes"]["position"] == 3
+    again = productive.request("PATCH", f"/pages/{second['id']}/convert_to_doc").json()["data"]
+    assert again["attributes"]["position"] == 4
+    assert (
+        productive.request("GET", f"/pages/{doc['id']}").json()["data"]["attributes"]["position"]
+        == 2
+    )
+
+
+def test_convert_to_doc_of_a_doc_is_a_conflict(productive: ProductiveSession) -> None:
+    doc = productive.create(title="Doc")
+    child = productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])
+    response = productive.request("PATCH", f"/pages/{doc['id']}/convert_to_doc")
+    assert response.status_code == 409
+    assert response.json() == _error(409, "Conflict", "The page is already a doc")
+    assert productive.request("PATCH", f"/pages/{child['id']}/convert_to_doc").status_code == 200
+    again = productive.request("PATCH", f"/pages/{child['id']}/convert_to_doc")
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/vnd.api+json; charset=utf-8"
+
+
+@pytest.mark.parametrize("page", ["unknown", "word", "deleted", "foreign"])
+def test_convert_to_doc_of_a_page_not_here_is_404(productive: ProductiveSession, page: str) -> None:
+    doc = productive.create(title="Doc")
+    child = productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])
+    headers = {}
+    if page == "deleted":
+        assert productive.request("DELETE", f"/pages/{child['id']}").status_code == 204
+    if page == "foreign":
+        headers = make_productive_auth(productive.live.store, new_scope=True).headers
+    page_id = {"unknown": "999999", "word": "abc"}.get(page, child["id"])
+    response = productive.request("PATCH", f"/pages/{page_id}/convert_to_doc", headers=headers)
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def test_convert_to_doc_needs_a_token_that_may_write(productive: ProductiveSession) -> None:
+    doc = productive.create(title="Doc")
+    child = productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])
+    path = f"/pages/{child['id']}/convert_to_doc"
+    missing = productive.request("PATCH", path, headers={"X-Auth-Token": ""})
+    assert missing.status_code == 401 and missing.json() == UNAUTHENTICATED
+    viewer = make_productive_auth(productive.live.store, role="viewer").headers
+    denied = productive.request("PATCH", path, headers=viewer)
+    assert denied.status_code == 403 and denied.json() == DENIED
+    wrong_method = productive.request("POST", path)
+    assert wrong_method.status_code == 405
+    assert productive.request("GET", f"/pages/{child['id']}").json()["data"]["attributes"][
+        "parent_page_id"
+    ] == int(doc["id"])

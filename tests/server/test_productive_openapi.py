@@ -13,7 +13,13 @@ def test_the_document_is_served_without_a_token(productive: ProductiveSession) -
     assert response.status_code == 200
     document = response.json()
     assert document == openapi_document()
-    assert set(document["paths"]) == {"/pages", "/pages/copy", "/pages/{id}", "/pages/{id}/move"}
+    assert set(document["paths"]) == {
+        "/pages",
+        "/pages/copy",
+        "/pages/{id}",
+        "/pages/{id}/move",
+        "/pages/{id}/convert_to_doc",
+    }
 
 
 def test_fuzzing_the_live_server_finds_no_server_error(productive: ProductiveSession) -> None:

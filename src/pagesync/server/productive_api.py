@@ -270,6 +270,18 @@ class ProductiveApi:
             pages.move_page(self.store, conn, page, target)
         return self.single(request, principal, page_id)
 
+    async def convert_to_doc(self, request: Request, principal: Principal) -> Response:
+        """``PATCH /pages/{id}/convert_to_doc``: the subpage and its subtree become a new doc."""
+        page_id = _path_id(request)
+        with self.store.engine.begin() as conn:
+            page = pages.get_page(conn, principal.scope_id, page_id)
+            if page is None:
+                raise not_found()
+            if page.parent_id is None:
+                raise generic_error(409, "Conflict", "The page is already a doc")
+            pages.convert_to_doc(self.store, conn, page)
+        return self.single(request, principal, page_id)
+
     async def delete(self, request: Request, principal: Principal) -> Response:
         """``DELETE /pages/{id}``: 204; the page and its subpages are soft-deleted."""
         page_id = _path_id(request)
@@ -395,6 +407,11 @@ def build_app(store: Store) -> ASGIApp:
         Route("/pages/{id}", api.endpoint(UPDATE, api.update), methods=["PATCH"]),
         Route("/pages/{id}", api.endpoint(MANAGE, api.delete), methods=["DELETE"]),
         Route("/pages/{id}/move", api.endpoint(UPDATE, api.move), methods=["PATCH"]),
+        Route(
+            "/pages/{id}/convert_to_doc",
+            api.endpoint(UPDATE, api.convert_to_doc),
+            methods=["PATCH"],
+        ),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

@@ -216,6 +216,16 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        "/pages/{id}/convert_to_doc": {
+            "parameters": [_page_id()],
+            "patch": {
+                "description": "Make a subpage (with its subpages) a doc, last among the docs",
+                "responses": {
+                    **_ok(200, "PageDocument"),
+                    **_errors(401, 403, 404, 406, 409, 415),
+                },
+            },
+        },
     }
 
 

@@ -265,6 +265,33 @@ def move_page(store: Store, conn: Connection, page: Any, target: Any) -> None:
         conn.execute(update(PAGES).where(PAGES.c.id.in_(chunk)).values(root_id=new_root))
 
 
+def convert_to_doc(store: Store, conn: Connection, page: Any) -> None:
+    """Make the subpage ``page`` (with its subtree) a doc: the organization's last root page.
+
+    Like ``move_page``: the siblings it leaves close the gap, its descendants' root becomes the
+    page itself and ``updated_at`` moves; its position is the count of root docs after the change.
+    """
+    assert page.parent_id is not None
+    roots = conn.scalar(
+        select(func.count()).where(PAGES.c.parent_id.is_(None), *_live(page.scope_id))
+    )
+    if page.position is not None:
+        conn.execute(
+            update(PAGES)
+            .where(PAGES.c.parent_id == page.parent_id, PAGES.c.position > page.position)
+            .values(position=PAGES.c.position - 1)
+        )
+    conn.execute(
+        update(PAGES)
+        .where(PAGES.c.id == page.id)
+        .values(parent_id=None, root_id=None, position=int(roots or 0) + 1, updated_at=now_ms())
+    )
+    descendants = store.subtree_ids(conn, page.id)[1:]
+    for start in range(0, len(descendants), 500):
+        chunk = descendants[start : start + 500]
+        conn.execute(update(PAGES).where(PAGES.c.id.in_(chunk)).values(root_id=page.id))
+
+
 def delete_page(store: Store, conn: Connection, page_id: int) -> None:
     """Soft-delete the page and every page below it."""
     store.soft_delete(conn, store.subtree_ids(conn, page_id))
