@@ -47,11 +47,13 @@ def test_a_held_plan_says_why_first() -> None:
     assert plan(GONE, held="x").needs_force and not plan(GONE).needs_force
 
 
-def test_the_json_rendering_holds_every_action_with_its_fields() -> None:
+def test_the_json_rendering_holds_every_change_with_its_fields() -> None:
     data = plan(PUSH, MOVE, NOOP).to_json()
     assert json.loads(json.dumps(data)) == data
     assert data["mode"] == "sync" and data["drift"] is True and data["held"] is None
     assert data["counts"] == {"update-remote": 1, "move-local": 1, "noop": 1}
+    # Unchanged pages are counted, not listed: a 10,000-page vault's report stays small.
+    assert [action["kind"] for action in data["actions"]] == ["update-remote", "move-local"]
     assert data["actions"][1] == {
         "kind": "move-local", "side": "local", "key": "8", "page_id": "8", "path": "c.md",
         "to_path": "b/c.md", "reason": "moved remotely under b.md",

@@ -124,3 +124,24 @@ def test_find_created_prefers_the_noted_id_then_an_unknown_namesake() -> None:
     assert find_created(noted, listed, {"2"}) == listed[1]
     gone = PendingCreate("k", "notes.md", None, "Notes", None, remote_id="7")
     assert find_created(gone, listed, set()) is None
+
+
+def test_listed_records_read_their_base_when_asked_and_keep_it_across_a_save(
+        tmp_path: Path) -> None:
+    with State.open(tmp_path) as state:
+        state.save(record())
+        state.save(record("p2", "b.md", base_markdown="# B\n"))
+        listed = state.pages()
+        assert "base_markdown" not in vars(listed["p1"])  # not read yet
+        assert listed["p1"] == record()  # equal to a plain record with the same values
+        assert listed["p1"].base_json == '{"type":"doc"}'
+        # A record handed out unread still says what the state held when it was listed.
+        state.save(record("p2", "b.md", base_markdown="# B, synced again\n"))
+        assert listed["p2"].base_markdown == "# B\n"
+        state.forget("p1")
+        assert state.pages()["p2"].base_markdown == "# B, synced again\n"
+    # Read after the state closed: a clear error, not a silently empty base.
+    with State.open(tmp_path) as state:
+        late = state.pages()["p2"]
+    with pytest.raises(StateError, match="after the state closed"):
+        late.base_markdown  # noqa: B018

@@ -153,14 +153,17 @@ class Plan:
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
-        """Return the plan as JSON-ready data (``status --json``)."""
+        """Return the plan as JSON-ready data (``status --json``): every page with something
+        to do is in ``actions``; unchanged pages are only counted (``counts["noop"]``), so the
+        report of a large vault stays small."""
         return {
             "mode": self.mode.value,
             "drift": self.drift,
             "held": self.held,
             "counts": self.counts(),
             "warnings": list(self.warnings),
-            "actions": [_action_json(action) for action in self.actions],
+            "actions": [_action_json(action) for action in self.actions
+                        if action.kind is not Kind.NOOP],
         }
 
 

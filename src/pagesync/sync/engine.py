@@ -147,14 +147,32 @@ def _agree(local: Any, remote: Any, old: Any) -> Any:
     return local if local == remote else old
 
 
-@dataclass
 class _File:
-    """A page file as the run knows it: front-matter, body, full text (when read) and stat."""
+    """A page file as the run knows it: front-matter, body, full text (when read) and stat.
 
-    meta: dict[str, Any]
-    body: str
-    text: str | None
-    stat: FileStat | None
+    A file the scan did not read (its stat is the state's) stands for its base: its body is
+    the record's base Markdown, read from the state only if the run needs it.
+    """
+
+    __slots__ = ("meta", "_body", "text", "stat", "_record")
+
+    def __init__(self, meta: dict[str, Any], body: str | None, text: str | None,
+                 stat: FileStat | None, record: PageRecord | None = None) -> None:
+        self.meta = meta
+        self._body = body
+        self.text = text
+        self.stat = stat
+        self._record = record
+
+    @property
+    def body(self) -> str:
+        if self._body is None:
+            self._body = self._record.base_markdown if self._record is not None else ""
+        return self._body
+
+    def with_stat(self, stat: FileStat | None) -> _File:
+        """Return the same file at another stat (after a move)."""
+        return _File(self.meta, self._body, self.text, stat, self._record)
 
 
 @dataclass
@@ -224,7 +242,7 @@ class _Run:
             record = by_path.get(path)
             if path in scan.unchanged and record is not None:
                 # Never mutated in place (every edit copies first): the record's dict is shared.
-                self.files[path] = _File(record.base_meta, record.base_markdown, None, stat)
+                self.files[path] = _File(record.base_meta, None, None, stat, record)
                 snapshots.append(LocalSnapshot(path, _base_hash(record), record.base_meta))
             elif path in scan.pages:
                 page = scan.pages[path]
@@ -424,7 +442,7 @@ class _Run:
         JSON's hash matters only when the remote version moved."""
         listed = self.listed.get(record.page_id)
         moved = listed is None or listed.version != record.remote_version
-        json_hash = body_hash(record.base_json) if record.base_json and moved else None
+        json_hash = body_hash(record.base_json) if moved and record.base_json else None
         return BaseSnapshot(
             page_id=record.page_id, path=record.path, title=record.title,
             parent_id=record.parent_id, position=record.position,
@@ -861,7 +879,7 @@ class _Run:
         stat = move_file(self.root, old, new)
         file = self.files.pop(old, None)
         if file is not None:
-            self.files[new] = replace(file, stat=stat)
+            self.files[new] = file.with_stat(stat)
         self.paths[action.key] = new
 
     def _set_meta(self, action: Action, key: str, value: Any) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +69,11 @@ _PAGE_COLUMNS = (
     "page_id, path, parent_id, title, position, remote_version, local_hash, local_size, "
     "local_mtime_ns, base_markdown, base_json, base_meta"
 )
+# What a run loads for every page; the base texts (most of the bytes) wait until asked for.
+_LIGHT_COLUMNS = (
+    "page_id, path, parent_id, title, position, remote_version, local_hash, local_size, "
+    "local_mtime_ns, base_meta"
+)
 
 
 class StateError(PagesyncError):
@@ -84,9 +89,9 @@ class StateError(PagesyncError):
         return f"Move {self.path} aside and run pagesync pull to rebuild it."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PageRecord:
-    """One page as it was at the last sync."""
+    """One page as it was at the last sync (equal to any record with the same values)."""
 
     page_id: str
     path: str
@@ -106,6 +111,57 @@ class PageRecord:
         if self.local_size is None or self.local_mtime_ns is None:
             return None
         return FileStat(self.path, self.local_size, self.local_mtime_ns)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PageRecord):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _FIELD_NAMES)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable base_meta: like the dataclass default
+
+
+_FIELD_NAMES = tuple(PageRecord.__dataclass_fields__)
+
+
+class _BaseText:
+    """The base Markdown or JSON of a :class:`_StoredRecord`, read on first use.
+
+    A non-data descriptor: it shadows the dataclass default, and once the texts are in the
+    instance's ``__dict__`` plain attribute lookup finds them there and never calls it again.
+    """
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __get__(self, record: _StoredRecord | None, owner: type | None = None) -> Any:
+        if record is None:
+            return self
+        texts = record._texts(record.page_id)
+        record.__dict__["base_markdown"], record.__dict__["base_json"] = texts
+        return texts[self.index]
+
+
+class _StoredRecord(PageRecord):
+    """A record read by :meth:`State.pages`: its base Markdown and JSON are read from the
+    database the first time they are asked for (a run over 10,000 pages touches a handful).
+    Built without ``__init__``; ``dataclasses.replace`` makes a plain, fully read copy."""
+
+    _texts: Callable[[str], tuple[str, str]]
+    base_markdown = _BaseText(0)
+    base_json = _BaseText(1)
+
+
+def _light_record(row: tuple[Any, ...], texts: Callable[[str], tuple[str, str]]) -> PageRecord:
+    record = object.__new__(_StoredRecord)
+    put = object.__setattr__
+    for name, value in zip(_LIGHT_NAMES, row[:-1], strict=True):
+        put(record, name, value)
+    put(record, "base_meta", json.loads(row[-1]))
+    put(record, "_texts", texts)
+    return record
+
+
+_LIGHT_NAMES = tuple(name.strip() for name in _LIGHT_COLUMNS.split(","))[:-1]
 
 
 @dataclass(frozen=True)
@@ -140,6 +196,7 @@ class State:
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self._db = connection
         self.path = path
+        self._unread: dict[str, PageRecord] = {}
 
     @classmethod
     def open(cls, vault_root: Path) -> State:
@@ -241,14 +298,37 @@ class State:
         return None if row is None else _row_record(row)
 
     def pages(self) -> dict[str, PageRecord]:
-        """Return every page record, keyed by remote id (plain tuples: a run loads them all)."""
+        """Return every page record, keyed by remote id.
+
+        The base Markdown and JSON of each record are read when first used, while this state
+        is open: a run that touches a few pages of a large vault reads a few bases.
+        """
         cursor = self._db.cursor()
         cursor.row_factory = None
-        rows = cursor.execute(f"SELECT {_PAGE_COLUMNS} FROM pages ORDER BY path")
-        loads = json.loads
-        return {row[0]: PageRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                                   row[7], row[8], row[9], row[10], loads(row[11]))
-                for row in rows}
+        rows = cursor.execute(f"SELECT {_LIGHT_COLUMNS} FROM pages ORDER BY path")
+        texts = self._base_texts
+        records = {row[0]: _light_record(row, texts) for row in rows}
+        self._unread.update(records)
+        return records
+
+    def _keep_base(self, page_id: str) -> None:
+        """Read the base of a record handed out unread before its row changes: every record
+        says what the state held when it was read."""
+        record = self._unread.pop(page_id, None)
+        if record is not None:
+            record.base_markdown  # noqa: B018 (reading it is the point)
+
+    def _base_texts(self, page_id: str) -> tuple[str, str]:
+        """Return the base Markdown and JSON stored for a page (empty when it has none)."""
+        self._unread.pop(page_id, None)
+        try:
+            row = self._db.execute(
+                "SELECT base_markdown, base_json FROM pages WHERE page_id = ?", (page_id,)
+            ).fetchone()
+        except sqlite3.ProgrammingError as exc:  # the state was closed: a bug, say which
+            raise StateError(f"read the base of {page_id} after the state closed", self.path) \
+                from exc
+        return ("", "") if row is None else (str(row[0]), str(row[1]))
 
     def known_stats(self) -> dict[str, FileStat]:
         """Return the local file stats at the last sync, keyed by path (for ``scan_vault``)."""
@@ -260,6 +340,7 @@ class State:
 
     def save(self, record: PageRecord) -> None:
         """Insert or replace one page's record, in one transaction."""
+        self._keep_base(record.page_id)
         with self.transaction():
             self._db.execute(
                 f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}) "
@@ -269,6 +350,7 @@ class State:
 
     def forget(self, page_id: str) -> None:
         """Remove a page's record (after it was deleted on both sides)."""
+        self._keep_base(page_id)
         with self.transaction():
             self._db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
 
