@@ -187,11 +187,6 @@ def _check_nothing_lost(world: World, local: str, remote: str) -> None:
         assert TROUBLE_BODY in texts
 
 
-@pytest.mark.xfail(reason="engine: a folder page deleted locally but restored in the same run "
-                   "(it changed remotely) is not taken as the parent of the files left in its "
-                   "folder: they are moved (and a new one created) at the top level remotely, "
-                   "failing on Productive, while locally guides.md comes back beside the "
-                   "folder and holds them", strict=True)
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_a_new_file_under_a_parent_restored_in_the_same_run_is_created_under_it(
         make_vault: Make, dialect: str) -> None:

@@ -54,7 +54,7 @@ re-exported here so callers import the whole plan from one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -636,15 +636,38 @@ def _order(action: Action) -> tuple[int, int, str]:
 
 
 def _pages(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
-           base: Sequence[BaseSnapshot]) -> tuple[dict[str, _Page], Identity]:
+           base: Sequence[BaseSnapshot], restoring: Collection[str] = (),
+           ) -> tuple[dict[str, _Page], Identity]:
     remotes = {page.page_id: page for page in remote}
     bases = {page.page_id: page for page in base}
     found = identify(local, remotes, bases)
-    parents = local_parents(found.pages)
+    parents = local_parents({**found.pages, **_restored_files(found.pages, bases, restoring)})
     keys = sorted(set(found.pages) | set(remotes) | set(bases))
     pages = {key: _Page(key, found.pages.get(key), remotes.get(key), bases.get(key),
                         parents.get(key)) for key in keys}
     return pages, found
+
+
+# Each pass can only add restored pages; the second one almost always settles it.
+_MAX_PASSES = 5
+
+
+def _restored_files(files: Mapping[str, LocalSnapshot], bases: Mapping[str, BaseSnapshot],
+                    restoring: Collection[str]) -> dict[str, LocalSnapshot]:
+    """Return the files of the pages the run restores, at their base path: such a page still
+    holds its folder, so the files left in it stay its children (they do not move up a level
+    on the remote while the page comes back here)."""
+    taken = {snapshot.path for snapshot in files.values()}
+    return {key: LocalSnapshot(base.path, base.body_hash, base.meta)
+            for key in restoring if key not in files
+            and (base := bases.get(key)) is not None and base.path not in taken}
+
+
+def _restores(pages: Mapping[str, _Page], actions: Mapping[str, list[Action]]) -> set[str]:
+    """Return the pages deleted here that the plan brings back from the remote."""
+    return {key for key, listed in actions.items()
+            if pages[key].local is None and pages[key].base is not None
+            and any(action.kind is Kind.CREATE_LOCAL for action in listed)}
 
 
 def plan_sync(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
@@ -658,19 +681,27 @@ def plan_sync(local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot],
         options: the mode, a side to prefer, and the safety rails.
     """
     options = options or PlanOptions()
-    pages, found = _pages(local, remote, base)
-    ctx = _Context(options, pages, found.restored)
-    actions: dict[str, list[Action]] = {}
-    for key, page in pages.items():
-        if _untouched(page, ctx):
-            kept = page.base
-            assert kept is not None
-            ctx.targets[key] = _Target(kept.title, kept.parent_id, kept.position)
-            actions[key] = []
-        else:
-            actions[key] = _rule(page)(page, ctx)
-    _untangle(actions, ctx)
-    _keep_ancestors(actions, ctx)
+    restoring: set[str] = set()
+    for _ in range(_MAX_PASSES):
+        pages, found = _pages(local, remote, base, restoring)
+        ctx = _Context(options, pages, found.restored)
+        actions: dict[str, list[Action]] = {}
+        for key, page in pages.items():
+            if _untouched(page, ctx):
+                kept = page.base
+                assert kept is not None
+                ctx.targets[key] = _Target(kept.title, kept.parent_id, kept.position)
+                actions[key] = []
+            else:
+                actions[key] = _rule(page)(page, ctx)
+        _untangle(actions, ctx)
+        _keep_ancestors(actions, ctx)
+        # A folder page deleted here but restored (changed remotely, or keeping a page under
+        # it) is the parent of the files left in its folder: plan again knowing that.
+        more = _restores(pages, actions)
+        if more <= restoring:
+            break
+        restoring |= more
     _wait_for_parents(actions, ctx)
     if options.mode is not Mode.PUSH and _tree_changes(actions, ctx):
         _lay_out(actions, ctx)
