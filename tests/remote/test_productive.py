@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from flaky_server import LiveApi, start_api
+from flaky_server import Flaky, LiveApi, start_api
 
 from pagesync.config import Config
 from pagesync.errors import RemoteError
@@ -81,16 +81,42 @@ def test_siblings_reorder_through_position(api: LiveApi) -> None:
     assert asyncio.run(scenario()) == [(0, "B"), (1, "A")]
 
 
-def test_moving_to_the_top_level_says_what_the_api_lacks(api: LiveApi) -> None:
+def test_moving_to_the_top_level_makes_the_page_a_doc(api: LiveApi) -> None:
     async def scenario() -> None:
         async with remote_for(api) as remote:
             root = await remote.create_page(PageDraft(title="Root"))
             child = await remote.create_page(PageDraft(title="Child", parent_id=root.id))
-            with pytest.raises(RemoteError, match="top level") as info:
-                await remote.move_page(child.id, None)
-            assert info.value.page_id == child.id
+            grand = await remote.create_page(PageDraft(title="Grand", parent_id=child.id))
+            moved = await remote.move_page(child.id, None)
+            assert (moved.id, moved.parent_id, moved.title) == (child.id, None, "Child")
+            # The roots this client knew before the move are stale: a new subpage of Grand
+            # needs Child as its root now, or the server refuses it.
+            deeper = await remote.create_page(PageDraft(title="Deeper", parent_id=grand.id))
+            assert deeper.parent_id == grand.id
+            listed = {page.id: page for page in await remote.list_pages()}
+            assert listed[child.id].parent_id is None
+            assert listed[grand.id].parent_id == child.id
+        raw = httpx.get(f"{api.url}/api/v2/pages/{deeper.id}",
+                        headers={"X-Auth-Token": api.token,
+                                 "X-Organization-Id": api.scope["organization"]})
+        assert raw.json()["data"]["attributes"]["root_page_id"] == int(child.id)
 
     asyncio.run(scenario())
+
+
+def test_moving_to_the_top_level_says_what_a_server_without_the_route_lacks(
+        flaky: Flaky) -> None:
+    flaky.script.answers["/api/v2/pages/7/convert_to_doc"] = [(404, {})]
+
+    async def scenario() -> None:
+        remote = open_remote(Config("productive", flaky.url, {"organization": "1"}), "pk_x")
+        async with remote:
+            with pytest.raises(RemoteError, match="top level") as info:
+                await remote.move_page("7", None)
+            assert info.value.page_id == "7" and info.value.status == 404
+
+    asyncio.run(scenario())
+    assert flaky.script.hits == {"/api/v2/pages/7/convert_to_doc": 1}
 
 
 @pytest.mark.parametrize(("body", "expected"), [

@@ -95,8 +95,9 @@ class ProductiveRemote(Remote):
 
     dialect = "productive"
     body_format = "prosemirror"
-    # Top-level moves need the optional /convert_to_doc route, which not every server has.
-    capabilities = Capabilities(reorder=True, move_to_top=False, uploads=False,
+    # Top-level moves use the optional /convert_to_doc route (pagesync serve has it); on a
+    # server without it, _convert_to_doc raises an error that says so.
+    capabilities = Capabilities(reorder=True, move_to_top=True, uploads=False,
                                 delete_removes_children=True)
 
     def __init__(self, http: HttpClient, *, project: str | None = None,
@@ -241,6 +242,7 @@ class ProductiveRemote(Remote):
     async def move_page(self, page_id: str, parent_id: str | None,
                         position: float | None = None) -> RemotePage:
         """Move a page under another (``/move``), or make it a doc (``/convert_to_doc``)."""
+        self._forget_roots_below(page_id)
         if parent_id is None:
             moved = await self._convert_to_doc(page_id)
         else:
@@ -250,6 +252,15 @@ class ProductiveRemote(Remote):
         if position is not None and position != moved.position:
             moved = await self.update_page(page_id, PageDraft(position=position))
         return moved
+
+    def _forget_roots_below(self, page_id: str) -> None:
+        """Drop the known roots a move of ``page_id`` may change (its subtree's, and more)."""
+        old_root = self._roots.get(page_id)
+        if old_root is None:  # its subpages' roots may be known: forget all
+            self._roots.clear()
+            return
+        for known in [key for key, root in self._roots.items() if root == old_root]:
+            del self._roots[known]
 
     async def _convert_to_doc(self, page_id: str) -> RemotePage:
         """Make a subpage a top-level doc, where the server offers ``convert_to_doc``."""
