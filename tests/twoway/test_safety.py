@@ -268,11 +268,7 @@ def test_an_edit_keeping_the_size_and_mtime_of_the_synced_file_is_pushed(make_va
     assert "para A" in world.remote.pages()[world.ids["Install"]].markdown
 
 
-@pytest.mark.parametrize("dialect", [
-    engine_bug("on Productive the plan still moves the children to the top level, which the API "
-               "cannot do (no convert_to_doc): both moves fail and the parent's delete is held "
-               "back, so every run reports three failures until a person acts", "productive"),
-    "raven", "plate"])
+@pytest.mark.parametrize("dialect", ["productive", "raven", "plate"])
 def test_a_folder_page_deleted_alone_keeps_the_pages_under_it(make_vault: Make,
                                                               dialect: str) -> None:
     """Only ``guides/index.md`` is deleted; the files of its children stay in ``guides/``."""
