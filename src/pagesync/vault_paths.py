@@ -293,24 +293,53 @@ def parent_path(path: str, existing: Iterable[str]) -> str | None:
     return None
 
 
-def attachment_name(filename: str, taken: Iterable[str] = ()) -> str:
+def attachment_name(filename: str, taken: Iterable[str] = (), *, keep: bool = False) -> str:
     """Return a safe file name for an attachment, keeping a short extension, unique in ``taken``.
 
     ``Screen Shot 1.PNG`` becomes ``screen-shot-1.png``; a URL's last segment works as well.
+    With ``keep``, ``filename`` is the name a file was uploaded with, not a URL: a plain one
+    (:func:`is_plain_file_name`) is kept as it is, any other is made a slug as above.
     """
-    last = unquote(urlsplit(filename).path).rsplit("/", 1)[-1]
+    if keep:
+        last = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    else:
+        last = unquote(urlsplit(filename).path).rsplit("/", 1)[-1]
     stem, dot, extension = last.rpartition(".")
     if not dot or not stem:
         stem, extension = last, ""
-    extension = slugify(extension)[:10]
-    suffix = f".{extension}" if extension else ""
-    name = slug_for_title(stem, reserved=(), max_bytes=MAX_NAME_BYTES - len(suffix)) or "file"
+    if keep and is_plain_file_name(last):
+        name, suffix = stem, f".{extension}" if extension else ""
+    else:
+        extension = slugify(extension)[:10]
+        suffix = f".{extension}" if extension else ""
+        name = slug_for_title(stem, reserved=(), max_bytes=MAX_NAME_BYTES - len(suffix)) or "file"
     used = {_name_key(other) for other in taken}
     candidate, number = name + suffix, 1
     while _name_key(candidate) in used:
         number += 1
-        candidate = f"{name}-{number}{suffix}"
+        tail = f"-{number}{suffix}"
+        candidate = bound_name(name, name, MAX_NAME_BYTES - len(tail.encode("utf-8"))) + tail
     return candidate
+
+
+_PLAIN_PUNCTUATION = frozenset(" -_.,()+")
+
+
+def is_plain_file_name(name: str) -> bool:
+    """Return whether ``name`` can be a file name as it is, on every system and in a link.
+
+    Plain: letters, digits, spaces and ``-_.,()+`` only, not hidden (a leading ``.``), no
+    leading or trailing space, at most :data:`MAX_NAME_BYTES` bytes of UTF-8, and valid on
+    Windows, macOS and Linux alike (``CON.png`` is not).
+    """
+    return (
+        bool(name)
+        and not name.startswith(".")
+        and name == name.strip()
+        and len(name.encode("utf-8")) <= MAX_NAME_BYTES
+        and all(char.isalnum() or char in _PLAIN_PUNCTUATION for char in name)
+        and _FILE_NAMES.is_valid(name)
+    )
 
 
 # -- safety -----------------------------------------------------------------------------------

@@ -11,6 +11,10 @@ and how the remote spells a link to a page. Every conversion goes through the ca
   form, so that pushing it and pulling it again gives it back byte for byte.
 - pushing (:meth:`BodyCodec.to_remote`): the reverse. A link to a page without an id yet, to an
   attachment without a URL, or that climbs out of the vault stays as it was written.
+- Attachment names (Plate only): an image pushed with an upload URL carries the vault file's
+  name (``name``, as Plate's own file elements do), so that a pull into another vault names the
+  download after it (:meth:`BodyCodec.upload_names`); pulling drops the name again, the path
+  saying it already, and block keys do not see it.
 - Block preservation: pushing an edit with the server's last body as ``base`` sends every
   top-level block whose Markdown did not change as the server's own JSON, so block ids, comment
   anchors and attributes Markdown cannot see survive an edit elsewhere in the page. Blocks are
@@ -28,6 +32,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -46,6 +51,9 @@ Json = dict[str, Any]
 UrlMap = Callable[[str], str | None]
 # Attrs of a node that hold the URL of a file it shows (an image's src, a Plate file's url).
 _MEDIA_ATTRS = ("src", "url")
+# Canonical nodes that show an uploaded file and may carry its name (in their ``plate`` attr).
+_NAMED_MEDIA = frozenset({"image", "inlineImage"})
+_NAME = "name"
 _DEFAULTS = {name: default_attrs(name) for name in (*NODES, *MARKS)}
 # Footnotes alone would not read as footnotes: they are keyed after this paragraph.
 _KEY_LEAD: Json = {"type": "paragraph", "content": [{"type": "text", "text": "footnotes"}]}
@@ -193,28 +201,82 @@ def _rewrite_slate(node: Json, links: UrlMap, media: UrlMap) -> Json:
 
 def _urls(node: Json) -> Iterator[str]:
     """Yield the link hrefs and file URLs of a canonical document, in document order."""
+    return (url for url, _ in _named_urls(node))
+
+
+def _named_urls(node: Json) -> Iterator[tuple[str, str | None]]:
+    """Yield ``(URL, the file's name or None)`` for each link and file of a canonical document."""
     for mark in node.get("marks") or ():
         href = _link_href(mark)
         if href is not None:
-            yield href
+            yield href, None
     attrs = node.get("attrs")
     if isinstance(attrs, dict) and node.get("type") != "text":
         for key in _MEDIA_ATTRS:
             if isinstance(attrs.get(key), str):
-                yield attrs[key]
+                yield attrs[key], _media_name(node)
         if isinstance(attrs.get("element"), dict):
             yield from _slate_urls(attrs["element"])
     for child in node.get("content") or ():
         if isinstance(child, dict):
-            yield from _urls(child)
+            yield from _named_urls(child)
 
 
-def _slate_urls(node: Json) -> Iterator[str]:
+def _slate_urls(node: Json) -> Iterator[tuple[str, str | None]]:
     if isinstance(node.get("url"), str):
-        yield node["url"]
+        name = node.get(_NAME) if node.get("type") != "a" else None
+        yield node["url"], name if isinstance(name, str) and name else None
     for child in node.get("children") or ():
         if isinstance(child, dict) and "children" in child:
             yield from _slate_urls(child)
+
+
+def _media_name(node: Json) -> str | None:
+    """Return the file name an image node carries (its Plate ``name`` prop), if any."""
+    if node.get("type") not in _NAMED_MEDIA:
+        return None
+    plate = node["attrs"].get("plate")
+    name = plate.get(_NAME) if isinstance(plate, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _rename_media(node: Json, name_of: Callable[[Json], str | None | bool]) -> Json:
+    """Return ``node`` with the name of each image set or dropped, copy on write.
+
+    ``name_of(image)`` returns the name to give, False to drop the image's name, or None to
+    leave the image as it is.
+    """
+    if node.get("type") in _NAMED_MEDIA and isinstance(node.get("attrs"), dict):
+        wanted = name_of(node)
+        if wanted is None:
+            return node
+        attrs = node["attrs"]
+        plate = attrs.get("plate") if isinstance(attrs.get("plate"), dict) else {}
+        rest = {key: value for key, value in attrs.items() if key != "plate"}
+        if wanted is False:
+            if _NAME not in plate:
+                return node
+            left = {key: value for key, value in plate.items() if key != _NAME}
+            return {**node, "attrs": {**rest, "plate": left} if left else rest}
+        return {**node, "attrs": {**rest, "plate": {**plate, _NAME: wanted}}}
+    content = node.get("content")
+    if not content:
+        return node
+    changed: list[Any] | None = None
+    for i, child in enumerate(content):
+        new = _rename_media(child, name_of) if isinstance(child, dict) else child
+        if new is not child:
+            changed = changed or list(content)
+            changed[i] = new
+    return node if changed is None else {**node, "content": changed}
+
+
+def _unnamed(doc: Json, uploads: Mapping[str, str]) -> Json:
+    """Return ``doc`` without the names of its images whose URL is one of ``uploads``."""
+    if not uploads:
+        return doc
+    return _rename_media(doc, lambda image: False if image["attrs"].get("src") in uploads
+                         else None)
 
 
 def _once(items: Iterator[str]) -> list[str]:
@@ -290,7 +352,7 @@ class BodyCodec:
         """
         doc = self.remote_doc(markdown, links)
         if self.body_format == "plate":
-            return self._plate_body(doc, base)
+            return self._plate_body(self._named(doc, links), base, links.attachments_by_url)
         return self._prosemirror_body(doc, base)
 
     def same_content(self, markdown: str, body: Body | None, links: LinkContext) -> bool:
@@ -319,10 +381,22 @@ class BodyCodec:
 
     def remote_uploads(self, body: Body | None, is_upload: Callable[[str], bool]) -> list[str]:
         """Return the URLs of images, files and links of a remote body that ``is_upload``."""
+        return list(self.upload_names(body, is_upload))
+
+    def upload_names(self, body: Body | None,
+                     is_upload: Callable[[str], bool]) -> dict[str, str | None]:
+        """Return URL -> file name for the images, files and links of a body that ``is_upload``.
+
+        The name is the one the node carries (a Plate ``name``: the file's name when it was
+        uploaded), or None (a link, a node without one); in document order, a URL once, the
+        first name found for it winning.
+        """
         doc = self._canonical(body)
-        if doc is None:
-            return []
-        return _once(url for url in _urls(doc) if is_upload(url))
+        found: dict[str, str | None] = {}
+        for url, name in _named_urls(doc) if doc is not None else ():
+            if found.get(url) is None and is_upload(url):
+                found[url] = name
+        return found
 
     # -- canonical documents and their links --------------------------------------------------
 
@@ -340,6 +414,7 @@ class BodyCodec:
 
     def local_doc(self, doc: Json, links: LinkContext) -> Json:
         """Return a canonical document with its links in vault form (see the module doc)."""
+        doc = _unnamed(doc, links.attachments_by_url)
         return _rewrite(doc, lambda href: self._local_href(href, links, pages=True),
                         lambda src: self._local_href(src, links, pages=False))
 
@@ -422,12 +497,31 @@ class BodyCodec:
             return found
         return self.spelling if from_canonical(to_canonical(base), self.spelling) == base else found
 
-    def _plate_body(self, doc: Json, base: Body | None) -> list[Any]:
+    @staticmethod
+    def _named(doc: Json, links: LinkContext) -> Json:
+        """Name each image shown from an attachment's upload URL after the vault file."""
+        uploads = links.attachments_by_url
+        if not uploads:
+            return doc
+
+        def name_of(image: Json) -> str | None:
+            path = uploads.get(image["attrs"].get("src"))
+            if path is None or _media_name(image) is not None:
+                return None  # not an attachment, or named already: keep it as it is
+            return PurePosixPath(path).name
+
+        return _rename_media(doc, name_of)
+
+    def _plate_body(self, doc: Json, base: Body | None, uploads: Mapping[str, str]) -> list[Any]:
         value = canonical_to_plate(doc)
         if not base or not isinstance(base, list):
             return value
-        base_keys = [_key(_plate_key, unit) for unit in base]
-        new_keys = [_plate_key(unit) for unit in value]
+
+        def key(unit: Any) -> str:
+            return _plate_key(unit, uploads)
+
+        base_keys = [_key(key, unit) for unit in base]
+        new_keys = [key(unit) for unit in value]
         return preserve(value, new_keys, base, _settle(base_keys, new_keys))
 
 
@@ -464,10 +558,14 @@ def _unit_key(unit: Json) -> str:
     return render_markdown({"type": "doc", "content": content})
 
 
-def _plate_key(unit: Any) -> str:
-    """Return the Markdown of one top-level element of a Plate value, rendered alone."""
+def _plate_key(unit: Any, uploads: Mapping[str, str]) -> str:
+    """Return the Markdown of one top-level element of a Plate value, rendered alone.
+
+    The names of images showing one of ``uploads`` are left out, as a pull leaves them out.
+    """
     is_note = isinstance(unit, dict) and unit.get("type") == "footnoteDefinition"
-    return render_markdown(plate_to_canonical([_PLATE_KEY_LEAD, unit] if is_note else [unit]))
+    doc = plate_to_canonical([_PLATE_KEY_LEAD, unit] if is_note else [unit])
+    return render_markdown(_unnamed(doc, uploads))
 
 
 def preserve(new: Sequence[Any], new_keys: Sequence[str], base: Sequence[Any],
