@@ -696,15 +696,17 @@ class _Run:
             return  # the common case, told without converting the body a second time
         base_url = getattr(getattr(self.remote, "http", None), "base_url", self.config.url)
         known = set(self.attachments.values())
-        urls = self.codec.remote_uploads(page.body,
-                                         lambda url: upload_path(url, base_url) is not None)
-        for url in urls:
+        names = self.codec.upload_names(page.body,
+                                        lambda url: upload_path(url, base_url) is not None)
+        for url, name in names.items():
             if url in known:
                 continue
             data = await self.remote.download(url)
             taken = [PurePosixPath(p).name for p in self.attachments]
             taken += [PurePosixPath(p).name for p in self.attachment_files]
-            path = f"{self.attachments_folder}/{attachment_name(url, taken)}"
+            # Named after the file the node says it was uploaded from, else after the URL.
+            safe = attachment_name(name, taken, keep=True) if name else attachment_name(url, taken)
+            path = f"{self.attachments_folder}/{safe}"
             self.attachment_files[path] = atomic_write(self.root, path, data)
             self.attachments[path] = url
             known.add(url)
