@@ -316,14 +316,14 @@ class RawApi:
             self._send("PATCH", f"/{page_id}", json={"parent_id": parent_id})
 
     def move_to_top(self, page_id: str) -> None:
-        """Make a page top-level (Raven and Plate; Productive's API has no such move)."""
-        if self.dialect == "raven":
+        """Make a subpage top-level (Productive: ``convert_to_doc``, which takes no body)."""
+        if self.dialect == "productive":
+            self._send("PATCH", f"/pages/{page_id}/convert_to_doc")
+        elif self.dialect == "raven":
             self._send("PUT", f"/pages/{page_id}", json={
                 "workspaceId": self.scope["workspace"], "parentId": None})
-        elif self.dialect == "plate":
-            self._send("PATCH", f"/{page_id}", json={"parent_id": None})
         else:
-            raise AssertionError("Productive moves pages only under another page")
+            self._send("PATCH", f"/{page_id}", json={"parent_id": None})
 
     def reorder(self, page_id: str, position: int) -> None:
         """Set a page's position among its siblings (Productive and Plate)."""

@@ -1,10 +1,11 @@
 """Edges of push and pull, for each API: files without front-matter, an empty page and awkward
 Markdown all settle after one push (no drift left behind), and pages move to the top level from
-either side (or the push says plainly why it cannot).
+either side (Productive through ``convert_to_doc``).
 """
 
 from __future__ import annotations
 
+import pytest
 from e2e_support import (
     Checks,
     Synced,
@@ -79,8 +80,20 @@ def test_plain_empty_and_awkward_pages_settle_after_one_push(synced: Synced) -> 
     check.done()
 
 
-def test_pages_move_to_the_top_level_from_either_side(synced: Synced) -> None:
-    api, vault, pulled = synced.api, synced.pushed, synced.pulled
+# Productive renumbers the old siblings of a moved page (they close the gap), by /move and by
+# /convert_to_doc alike; the push keeps their old positions, so the next status sees them as
+# reordered remotely (a pull settles it). Raven has no order, Plate leaves the gap.
+SIBLINGS_DRIFT = ("engine: a push that moves a page off Productive does not record the positions "
+                  "its old siblings take when the server closes the gap, so status --check right "
+                  "after it says 'reordered remotely' for guides/targeting.md and "
+                  "guides/sdks/index.md")
+
+
+def test_a_page_moved_to_the_top_level_locally_is_pushed_there(
+        synced: Synced, request: pytest.FixtureRequest) -> None:
+    api, vault = synced.api, synced.pushed
+    if api.dialect == "productive":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=SIBLINGS_DRIFT))
     ids = {page.title: page.id for page in by_id(vault).values()}
     rollouts = (vault / "guides/rollouts.md").read_text(encoding="utf-8")
     (vault / "rollouts.md").write_text(rollouts.replace("](../", "](").replace(
@@ -91,22 +104,31 @@ def test_pages_move_to_the_top_level_from_either_side(synced: Synced) -> None:
 
     check = Checks()
     page = api.get(ids["Percentage rollouts"])
+    check(pushed.code == 0, pushed.describe())
     check("Double the share" in str(page.body), "the moved page lost its body")
-    if page.parent_id is not None:
-        check(pushed.code != 0 and "rollouts.md" in pushed.output,
-              f"the page was not moved to the top, and the push did not say so: "
-              f"{pushed.describe()}")
-    else:
-        check(pushed.code == 0, pushed.describe())
+    check(page.parent_id is None, f"still under {page.parent_id}: {pushed.describe()}")
     check(len(api.pages()) == 18, f"{len(api.pages())} pages on the server")
-    if api.dialect != "productive":
-        api.settle()
-        api.move_to_top(ids["Targeting rules"])
-        ok(sync_cmd(api, "pull", pulled))
-        targeting = by_id(pulled)[ids["Targeting rules"]]
-        check("/" not in targeting.path, f"moved to the top remotely, pulled to {targeting.path}")
-        status = sync_cmd(api, "status", pulled, "--check")
-        check(status.code == 0, f"drift after the pull: {status.describe()}")
+    status = sync_cmd(api, "status", vault, "--check")
+    check(status.code == 0, f"drift after the push: {status.describe()}")
+    check.done()
+
+
+def test_a_page_moved_to_the_top_level_remotely_is_pulled_there(synced: Synced) -> None:
+    api, pulled = synced.api, synced.pulled
+    ids = {page.title: page.id for page in by_id(pulled).values()}
+    api.settle()
+
+    api.move_to_top(ids["Targeting rules"])
+
+    check = Checks()
+    check(api.get(ids["Targeting rules"]).parent_id is None, "the remote move did not happen")
+    pull = ok(sync_cmd(api, "pull", pulled))
+    targeting = by_id(pulled)[ids["Targeting rules"]]
+    check("/" not in targeting.path, f"moved to the top remotely, pulled to {targeting.path}")
+    check("the first rule that matches wins" in targeting.body,
+          f"the pulled page lost its body: {pull.describe()}")
+    status = sync_cmd(api, "status", pulled, "--check")
+    check(status.code == 0, f"drift after the pull: {status.describe()}")
     check.done()
 
 
