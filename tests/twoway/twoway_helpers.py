@@ -262,9 +262,11 @@ class RemoteTree:
             self._change(page_id, {"position": position})
 
     def move(self, page_id: str, parent: str | None) -> None:
-        """Move a page under another (``None``: the top level, not on Productive)."""
+        """Move a page under another (``None``: the top level; see ``_make_doc``)."""
         if self.dialect == "productive":
-            assert parent is not None, "this Productive server cannot move a page to the top"
+            if parent is None:
+                self._make_doc(page_id)
+                return
             document = {"data": {"type": "pages",
                                  "attributes": {"target_doc_id": int(parent)}}}
             self._send("PATCH", f"/api/v2/pages/{page_id}/move", content=json.dumps(document))
@@ -272,6 +274,16 @@ class RemoteTree:
             self._change(page_id, {"parentId": parent})
         else:
             self._change(page_id, {"parent_id": parent})
+
+    def _make_doc(self, page_id: str) -> None:
+        """Make a Productive page top-level; 409 (a doc already) leaves it there, like a no-op."""
+        path = f"/api/v2/pages/{page_id}/convert_to_doc"
+        response = self.http.request("PATCH", path)
+        if response.status_code == 409:
+            page = self._page(self._send("GET", f"/api/v2/pages/{page_id}")["data"])
+            assert page.parent is None, f"PATCH {path}: 409 for a subpage: {response.text}"
+            return
+        assert response.status_code < 300, f"PATCH {path}: {response.status_code} {response.text}"
 
     def delete(self, page_id: str) -> None:
         """Delete a page (Productive and Raven take its subtree; Plate orphans it)."""
