@@ -375,6 +375,46 @@ def test_convert_to_doc_of_a_page_not_here_is_404(productive: ProductiveSession,
     assert response.json() == NOT_FOUND
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [(None, None), ("text/plain", None), (JSONAPI, b"{}"), (JSONAPI, b"not a document")],
+    ids=["bare", "a-type-without-a-body", "an-empty-document", "a-body-not-read"],
+)
+def test_convert_to_doc_takes_no_body_so_needs_no_content_type(
+    productive: ProductiveSession, content_type: str | None, body: bytes | None
+) -> None:
+    """Like a DELETE: the Content-Type matters only for a body, and a body is not read."""
+    doc = productive.create(title="Doc")
+    child = productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])
+    headers = {k: v for k, v in productive.auth.headers.items() if k != "Content-Type"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    url = f"/api/v2/pages/{child['id']}/convert_to_doc"
+
+    response = productive.live.client.request("PATCH", url, content=body, headers=headers)
+
+    assert response.request.headers.get("content-type") == content_type  # as sent, or none
+    assert response.status_code == 200, response.text
+    moved = response.json()["data"]["attributes"]
+    assert (moved["parent_page_id"], moved["root_page_id"]) == (None, None)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", f"{JSONAPI}; ext=bulk"])
+def test_a_body_sent_to_convert_to_doc_still_needs_the_json_api_type(
+    productive: ProductiveSession, content_type: str
+) -> None:
+    doc = productive.create(title="Doc")
+    child = productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])
+    path = f"/pages/{child['id']}/convert_to_doc"
+
+    response = productive.request("PATCH", path, {}, headers={"Content-Type": content_type})
+
+    assert response.status_code == 415
+    assert response.json() == _error(415, "Unsupported Media Type", "Unsupported content type")
+    attributes = productive.request("GET", f"/pages/{child['id']}").json()["data"]["attributes"]
+    assert attributes["parent_page_id"] == int(doc["id"])
+
+
 def test_convert_to_doc_needs_a_token_that_may_write(productive: ProductiveSession) -> None:
     doc = productive.create(title="Doc")
     child = productive.create(title="Child", parent_page_id=doc["id"], root_page_id=doc["id"])

@@ -90,8 +90,10 @@ def _is_json_api(header: str | None) -> bool:
     return media == MEDIA_TYPE and set(params) <= {"charset"}
 
 
-def _has_body(request: Request) -> bool:
-    if request.method in ("POST", "PATCH", "PUT"):
+def _has_body(request: Request, takes_body: bool = True) -> bool:
+    """Return whether ``Content-Type`` must say JSON:API: always for a write to a route that
+    takes a body, else only when a body is sent (a length above 0, or chunks)."""
+    if takes_body and request.method in ("POST", "PATCH", "PUT"):
         return True
     length = request.headers.get("content-length")
     return bool(length and length.strip() != "0") or "transfer-encoding" in request.headers
@@ -130,15 +132,20 @@ class ProductiveApi:
         return principal
 
     def endpoint(
-        self, permission: str, handler: Handler
+        self, permission: str, handler: Handler, *, takes_body: bool = True
     ) -> Callable[[Request], Awaitable[Response]]:
-        """Wrap a handler with negotiation, authentication and error documents."""
+        """Wrap a handler with negotiation, authentication and error documents.
+
+        ``takes_body=False``: a ``PATCH`` that needs no body (``convert_to_doc``) is checked
+        like a ``DELETE``: its ``Content-Type`` only when a body is sent, which is not read.
+        """
 
         async def run(request: Request) -> Response:
             try:
                 if not self.acceptable(request.headers.get("accept")):
                     raise not_acceptable()
-                if _has_body(request) and not _is_json_api(request.headers.get("content-type")):
+                media = request.headers.get("content-type")
+                if _has_body(request, takes_body) and not _is_json_api(media):
                     raise unsupported_media_type()
                 return await handler(request, self.authenticate(request, permission))
             except ApiError as error:
@@ -271,7 +278,10 @@ class ProductiveApi:
         return self.single(request, principal, page_id)
 
     async def convert_to_doc(self, request: Request, principal: Principal) -> Response:
-        """``PATCH /pages/{id}/convert_to_doc``: the subpage and its subtree become a new doc."""
+        """``PATCH /pages/{id}/convert_to_doc``: the subpage and its subtree become a new doc.
+
+        The route takes no body; one sent (under the JSON:API ``Content-Type``) is not read.
+        """
         page_id = _path_id(request)
         with self.store.engine.begin() as conn:
             page = pages.get_page(conn, principal.scope_id, page_id)
@@ -409,7 +419,7 @@ def build_app(store: Store) -> ASGIApp:
         Route("/pages/{id}/move", api.endpoint(UPDATE, api.move), methods=["PATCH"]),
         Route(
             "/pages/{id}/convert_to_doc",
-            api.endpoint(UPDATE, api.convert_to_doc),
+            api.endpoint(UPDATE, api.convert_to_doc, takes_body=False),
             methods=["PATCH"],
         ),
         Route("/openapi.json", openapi, methods=["GET"]),
