@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -41,7 +43,22 @@ _register_commands(cli)
 
 
 def main() -> None:
-    """Run the CLI, turning pagesync errors into a message and an exit code (never a traceback)."""
+    """Run the CLI, turning pagesync errors into a message and an exit code (never a traceback).
+
+    The process then leaves at once: by now every file is written and closed, every
+    connection and the state database closed, so only the interpreter's teardown is left,
+    which frees a sync run's tens of thousands of objects one by one (about 50 ms of a
+    one-page push of a 10,000-page vault) for nothing.
+    """
+    try:
+        _dispatch()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    _leave(code)
+
+
+def _dispatch() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -58,3 +75,22 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+
+
+def _exit_code(code: object) -> int:
+    """Return the status ``sys.exit(code)`` would give (a message is printed, status 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _leave(code: int) -> None:
+    """Flush what was printed and end the process with ``code``, skipping the teardown."""
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that left early (``| head``), or a stream already closed: nothing to do.
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)

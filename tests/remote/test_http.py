@@ -1,5 +1,6 @@
 import asyncio
 import email.utils
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -215,3 +216,14 @@ def test_require_page_refuses_what_is_not_a_page() -> None:
     for odd in ("page_1", {"title": "no id"}, None, {"id": ""}):
         with pytest.raises(RemoteError, match="not a page"):
             require_page(odd)
+
+
+def test_a_plain_http_remote_loads_no_certificates_and_https_verifies() -> None:
+    from pagesync.remote.http import _tls_context
+
+    assert _tls_context("https://wiki.example.com") is True
+    local = _tls_context("http://127.0.0.1:8000")
+    assert isinstance(local, ssl.SSLContext)
+    # Were TLS ever used with it, it would check and trust nothing: never an unchecked link.
+    assert local.verify_mode is ssl.CERT_REQUIRED and local.check_hostname
+    assert local.cert_store_stats()["x509_ca"] == 0

@@ -26,6 +26,7 @@ from pagesync.server.dialect import TokenRequest, load_dialects
 from pagesync.server.local import LocalServer, start_local_server
 from pagesync.server.store import Store, open_store
 from pagesync.sync.actions import Kind, Mode
+from pagesync.sync.content import BodyCodec, LinkContext
 from pagesync.sync.engine import RunOptions, RunReport, run_sync
 from pagesync.sync.state import State
 from pagesync.vault import scan_vault
@@ -342,3 +343,119 @@ def test_a_429_storm_slows_a_run_down_but_loses_and_duplicates_nothing(tmp_path:
     finally:
         server.stop()
         store.close()
+
+
+# -- the narrowed plan ------------------------------------------------------------------------
+
+
+def _tree_vault(live: Live, tmp_path: Path, dialect: str) -> Vault:
+    """A 12-page vault three levels deep, pushed: enough quiet pages around a few changes."""
+    vault = make_vault(live, tmp_path / "vault", dialect)
+    pages = {
+        "guide/index.md": "Guide", "guide/setup/index.md": "Setup",
+        "guide/setup/linux.md": "Linux", "guide/setup/mac.md": "Mac",
+        "guide/setup/windows.md": "Windows", "guide/usage.md": "Usage",
+        "guide/faq.md": "FAQ", "api/index.md": "API", "api/auth.md": "Auth",
+        "api/pages.md": "Pages", "changelog.md": "Changelog", "about.md": "About",
+    }
+    for number, (path, title) in enumerate(pages.items(), 1):
+        write(vault.root / path, {"title": title, "position": number},
+              f"# {title}\n\nAbout {title.lower()}.\n")
+    report = vault.run(Mode.PUSH)
+    assert report.ok and report.exit_code() == 0, report.render()
+    return vault
+
+
+def _plans(vault: Vault, mode: Mode, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, bool]:
+    """Plan a dry run twice, narrowed and whole; return both plans and whether it narrowed."""
+    from pagesync.sync import engine
+
+    narrowed: list[bool] = []
+    original = engine._Run._narrow
+
+    def spy(run: Any, *args: Any) -> Any:
+        result = original(run, *args)
+        narrowed.append(result is not None)
+        return result
+
+    monkeypatch.setattr(engine._Run, "_narrow", spy)
+    narrow = vault.run(mode, dry_run=True).plan
+    monkeypatch.setattr(engine._Run, "narrow_plans", False)
+    whole = vault.run(mode, dry_run=True).plan
+    monkeypatch.setattr(engine._Run, "narrow_plans", True)
+    return narrow, whole, narrowed == [True]
+
+
+def _actions(plan: Any) -> list[tuple[Any, ...]]:
+    return sorted((a.kind.value, a.key, a.reason, a.page_id, a.path, a.to_path, a.parent,
+                   a.title, a.position) for a in plan.actions)
+
+
+def _edit(vault: Vault, name: str, change: Any) -> None:
+    path = vault.page(name)
+    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+    change(meta)
+    write(path, meta, body + ("\nEdited here.\n" if "keep_body" not in meta else ""))
+
+
+def _edit_remote(vault: Vault, name: str, markdown: str) -> None:
+    page_id = _page_id(vault, name)
+
+    async def job(remote: Remote) -> None:
+        body = BodyCodec.for_remote(remote).to_remote(markdown, LinkContext(name, {}, {}))
+        await remote.update_page(page_id, PageDraft(body=body))
+
+    vault.remote(job)
+
+
+def _page_id(vault: Vault, name: str) -> str:
+    return str(split_front_matter(vault.page(name).read_text(encoding="utf-8"))[0]["id"])
+
+
+SCENARIOS: dict[str, tuple[bool, Any]] = {
+    # name -> (narrowed?, change made to the vault and the remote)
+    "edited here": (True, lambda v: _edit(v, "linux.md", lambda m: None)),
+    "edited remotely": (True, lambda v: _edit_remote(v, "mac.md", "# Mac\n\nChanged there.\n")),
+    "retitled here": (True, lambda v: _edit(v, "auth.md", lambda m: m.update(title="Login"))),
+    "retitled remotely": (True, lambda v: v.remote(lambda r: r.update_page(
+        _page_id(v, "usage.md"), PageDraft(title="Using it")))),
+    "reordered here": (True, lambda v: _edit(v, "faq.md", lambda m: m.update(position=99))),
+    "edited on both sides": (True, lambda v: (
+        _edit(v, "windows.md", lambda m: None),
+        _edit_remote(v, "windows.md", "# Windows\n\nChanged there.\n"))),
+    "a parent edited here": (True, lambda v: _edit(v, "index.md", lambda m: None)),
+    # A pull of its remote edit records the file where it is now, under its old parent
+    # until a push moves it: quiet as a file, not as a page.
+    "moved here, then pulled": (True, lambda v: (
+        _edit_remote(v, "faq.md", "# FAQ\n\nChanged there.\n"),
+        (v.root / "api" / "faq.md").write_bytes(v.page("faq.md").read_bytes()),
+        (v.root / "guide" / "faq.md").unlink(), v.run(Mode.PULL))),
+    "moved here (the whole plan)": (False, lambda v: (
+        (v.root / "api" / "moved.md").write_bytes(v.page("about.md").read_bytes()),
+        v.page("about.md").unlink())),
+    "a new file (the whole plan)": (False, lambda v: write(
+        v.root / "guide" / "new.md", {"title": "New"}, "New.\n")),
+    # push does not look at pages unchanged here: nothing moved as far as it knows
+    "moved remotely (the whole plan but on push)": (False, lambda v: v.remote(lambda r: r.move_page(
+        _page_id(v, "changelog.md"), _page_id(v, "auth.md")))),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("dialect", ["productive", "raven", "plate"])
+def test_a_narrowed_plan_is_the_whole_plan(live: Live, tmp_path: Path, dialect: str, name: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planning only the changed pages (and the files their parents are in) gives the actions
+    the whole plan gives, in every mode; a change to the tree's shape plans everything."""
+    vault = _tree_vault(live, tmp_path, dialect)
+    expect_narrowed, change = SCENARIOS[name]
+    change(vault)
+    for mode in (Mode.PUSH, Mode.PULL, Mode.SYNC):
+        narrow, whole, narrowed = _plans(vault, mode, monkeypatch)
+        assert _actions(narrow) == _actions(whole), (mode, narrow.render(), whole.render())
+        assert narrow.warnings == whole.warnings and narrow.held == whole.held
+        # Raven's versions are seconds: pages written a moment ago are fetched again (their
+        # version is tentative), so nothing is quiet yet and the whole vault is planned.
+        expected = expect_narrowed or (mode is Mode.PUSH and "on push" in name)
+        assert narrowed == (expected and (dialect != "raven" or mode is Mode.PUSH)), (mode, name)
+    assert any(a.kind is not Kind.NOOP for a in whole.actions), whole.render()

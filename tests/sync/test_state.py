@@ -145,3 +145,11 @@ def test_listed_records_read_their_base_when_asked_and_keep_it_across_a_save(
         late = state.pages()["p2"]
     with pytest.raises(StateError, match="after the state closed"):
         late.base_markdown  # noqa: B018
+
+
+def test_a_front_matter_only_python_json_reads_comes_back(tmp_path: Path) -> None:
+    meta = {"ratio": float("inf"), "big": 2**70, "name": "é"}
+    with State.open(tmp_path) as state:
+        state.save(record(base_meta=meta))
+    with State.open(tmp_path) as state:
+        assert state.pages()["p1"].base_meta == meta

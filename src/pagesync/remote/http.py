@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -126,6 +127,16 @@ def _error_text(body: Any) -> str | None:
     return None
 
 
+def _tls_context(base_url: str) -> ssl.SSLContext | bool:
+    """Return the TLS settings for a remote: full verification against the system's
+    certificates for HTTPS; for a plain-HTTP remote (a local ``pagesync serve``) a context that
+    trusts no certificate at all, since loading the certificate store costs ~25 ms of every
+    command and no request of this client ever uses TLS (it would fail, never go unchecked)."""
+    if base_url.lower().startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA: trusts nothing
+    return True
+
+
 class HttpClient:
     """One remote's HTTP connection pool with the retry, concurrency and error rules above."""
 
@@ -145,6 +156,7 @@ class HttpClient:
             limits=httpx.Limits(max_connections=concurrency,
                                 max_keepalive_connections=concurrency),
             transport=transport,
+            verify=_tls_context(self.base_url),
         )
         self.requests_sent = 0
         # When the server says "wait", every request waits, not only the one it told:

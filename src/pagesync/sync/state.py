@@ -30,6 +30,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+import orjson
+
 from ..errors import PagesyncError
 from ..vault import STATE_DIR, FileStat
 
@@ -153,12 +155,21 @@ class _StoredRecord(PageRecord):
 
 def _light_record(row: tuple[Any, ...], texts: Callable[[str], tuple[str, str]]) -> PageRecord:
     record = object.__new__(_StoredRecord)
-    put = object.__setattr__
-    for name, value in zip(_LIGHT_NAMES, row[:-1], strict=True):
-        put(record, name, value)
-    put(record, "base_meta", json.loads(row[-1]))
-    put(record, "_texts", texts)
+    # Frozen: the fields go straight into the instance dict (what __init__ would do, faster).
+    values = record.__dict__
+    values.update(zip(_LIGHT_NAMES, row, strict=False))  # the last column is the meta
+    values["base_meta"] = _load_meta(row[-1])
+    values["_texts"] = texts
     return record
+
+
+def _load_meta(text: str) -> dict[str, Any]:
+    """Parse a stored front-matter: orjson, or json for what only it reads (NaN, huge ints)."""
+    try:
+        meta: dict[str, Any] = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        meta = json.loads(text)
+    return meta
 
 
 _LIGHT_NAMES = tuple(name.strip() for name in _LIGHT_COLUMNS.split(","))[:-1]
