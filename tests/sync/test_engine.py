@@ -245,7 +245,7 @@ def test_a_server_gone_mid_run_stops_the_run_and_a_rerun_finishes(tmp_path: Path
 
 def test_a_pulled_move_is_recorded_so_a_later_local_move_is_not_undone(live: Live,
                                                                         tmp_path: Path) -> None:
-    vault = seeded(live, tmp_path, "plate")  # Productive cannot move a page back to the top
+    vault = seeded(live, tmp_path, "plate")
     faq_id = str(split_front_matter(vault.page("faq.md").read_text(encoding="utf-8"))[0]["id"])
     guide_id = str(split_front_matter(
         (vault.root / "guide" / "index.md").read_text(encoding="utf-8"))[0]["id"])

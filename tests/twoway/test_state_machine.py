@@ -158,8 +158,7 @@ class TwoWayMachine(RuleBasedStateMachine):
             return
         here = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
         folders = {folder_of(p) + "/" for p in files if p != path}
-        if self.dialect != "productive":  # this Productive server cannot move to the top
-            folders.add("")
+        folders.add("")
         folders.discard(here)
         folder = choose(sorted(folders), where)
         target = f"{folder}{path.rsplit('/', 1)[-1]}"
@@ -242,8 +241,7 @@ class TwoWayMachine(RuleBasedStateMachine):
             return
         below = set(walk_children({p.id: p for p in pages}, page.id))
         targets: list[str | None] = [p.id for p in pages if p.id not in below]
-        if self.dialect != "productive":
-            targets.append(None)
+        targets.append(None)
         if targets:
             self.remote.move(page.id, targets[where % len(targets)])
 
