@@ -391,11 +391,11 @@ def _actions(plan: Any) -> list[tuple[Any, ...]]:
                    a.title, a.position) for a in plan.actions)
 
 
-def _edit(vault: Vault, name: str, change: Any) -> None:
+def _edit(vault: Vault, name: str, change: Any, *, body_too: bool = True) -> None:
     path = vault.page(name)
     meta, body = split_front_matter(path.read_text(encoding="utf-8"))
     change(meta)
-    write(path, meta, body + ("\nEdited here.\n" if "keep_body" not in meta else ""))
+    write(path, meta, body + ("\nEdited here.\n" if body_too else ""))
 
 
 def _edit_remote(vault: Vault, name: str, markdown: str) -> None:
@@ -424,6 +424,11 @@ SCENARIOS: dict[str, tuple[bool, Any]] = {
         _edit(v, "windows.md", lambda m: None),
         _edit_remote(v, "windows.md", "# Windows\n\nChanged there.\n"))),
     "a parent edited here": (True, lambda v: _edit(v, "index.md", lambda m: None)),
+    # A pull of its remote edit keeps the new title in the file while the page keeps the old
+    # one until a push renames it: the file is its base, the page is not quiet.
+    "retitled here, then pulled": (True, lambda v: (
+        _edit(v, "pages.md", lambda m: m.update(title="Page API"), body_too=False),
+        _edit_remote(v, "pages.md", "# Pages\n\nChanged there.\n"), v.run(Mode.PULL))),
     # A pull of its remote edit records the file where it is now, under its old parent
     # until a push moves it: quiet as a file, not as a page.
     "moved here, then pulled": (True, lambda v: (

@@ -285,10 +285,7 @@ def test_a_folder_page_deleted_alone_keeps_the_pages_under_it(make_vault: Make,
     no_drift(world.vault)
 
 
-@pytest.mark.parametrize("dialect", [
-    "productive", "raven",
-    engine_bug("on Plate the rerun adopts the page the cut-off run created, but install.md keeps "
-               "its old position (0) while the server put the new page last (2.0)", "plate")])
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_a_re_create_cut_off_after_the_server_made_it_is_adopted(make_vault: Make,
                                                                  dialect: str) -> None:
     """Install is edited here and deleted remotely: the run creates it again remotely. Each

@@ -142,6 +142,11 @@ def _number(value: Any) -> float | None:
     return float(value) if is_number else None
 
 
+def _meta_number(value: float | None) -> Any:
+    """Return a position as front-matter writes it: a whole number as an int."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def _agree(local: Any, remote: Any, old: Any) -> Any:
     """Return the value both sides agree on, else the old base (the change is still due)."""
     return local if local == remote else old
@@ -301,12 +306,18 @@ class _Run:
             written = self._write(entry.path, meta, file.body, file.text)
             snapshots[number] = LocalSnapshot(entry.path, body_hash(file.body), meta)
             same = entry.local_hash == body_hash(file.body)
+            base_meta = dict(meta) if same else {}
+            position = _number(found.position)
+            if same and "position" in meta and self.remote.capabilities.reorder:
+                # The base is what the server made: where it put the page (last, often), so
+                # the plan sends the file's position next, as it would have after the create.
+                base_meta["position"] = _meta_number(position)
             record = PageRecord(
                 page_id=found.id, path=entry.path, parent_id=found.parent_id,
-                title=found.title, position=found.position,
+                title=found.title, position=position,
                 remote_version=self._version(found.version) if same else None,
                 base_markdown=file.body if same else "",
-                base_json="", base_meta=meta if same else {},
+                base_json="", base_meta=base_meta,
                 local_size=written.size if same else None,
                 local_mtime_ns=written.mtime_ns if same else None,
             )
@@ -496,6 +507,8 @@ class _Run:
             if (snapshot.path in self.unread and listed.version == record.remote_version
                     and listed.title == record.title and listed.body_hash is None
                     and local_parent == record.parent_id
+                    and snapshot.title in (None, record.title)
+                    and snapshot.position in (None, record.position)
                     and (not reorder or listed.position == record.position)):
                 quiet.append((page_id, snapshot.path))
             else:
@@ -590,8 +603,7 @@ class _Run:
                 continue
             if _number(file.meta.get("position")) != record.position:
                 continue
-            meta = {**file.meta, "position": int(position) if position is not None and
-                    float(position).is_integer() else position}
+            meta = {**file.meta, "position": _meta_number(position)}
             stat = self._write(record.path, meta, file.body, file.text)
             same = file.body == record.base_markdown and same_values(
                 _content_meta(meta), _content_meta(record.base_meta))

@@ -349,10 +349,12 @@ def _untouched(page: _Page, ctx: _Context) -> bool:
         return False
     if local.body_hash != base.body_hash or page.local_parent != base.parent_id:
         return False
-    if local.meta is not base.meta and not same_values(dict(local.meta), dict(base.meta)):
-        return _local_title(page) == base.title and _local_position(page) == base.position \
-            and same_values(page_fields(local.meta), page_fields(base.meta))
-    return True
+    # Even a file that is its base's front-matter may say another title or position than the
+    # page agreed on (a rename or reorder made here while only the content synced).
+    if _local_title(page) != base.title or _local_position(page) != base.position:
+        return False
+    return local.meta is base.meta or same_values(
+        page_fields(local.meta), page_fields(base.meta))
 
 
 def _rule(page: _Page) -> _Rule:
