@@ -6,6 +6,12 @@ The page ``body`` travels as a *string* holding a ProseMirror document; a legacy
 both ``parent_page_id`` and ``root_page_id`` (the doc it belongs to), so the client remembers
 every page's root from what it has seen. Listing asks for a sparse fieldset without bodies and
 fetches the result pages after the first concurrently.
+
+Front-matter keys that are not Productive attributes (a user's ``owner`` or ``tags``) travel in
+the page's free-form ``preferences`` object under one key of pagesync's, ``preferences.pagesync``,
+and read back as fields of their own (DESIGN section 4: unknown keys are stored remotely where the
+dialect has room). Only values JSON carries unchanged and a pull writes back are stored there; a
+date, or an empty or false value, stays in the local file only.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import RemoteError
+from ..frontmatter import same_values
 from .base import (
     GONE_STATUSES,
     Capabilities,
@@ -38,6 +45,13 @@ LIST_FIELDS = "title,parent_page_id,root_page_id,position,version_number,updated
 FIELD_KEYS = ("public", "public_uuid", "cover_image_url", "cover_image_meta", "preferences",
               "custom_fields")
 WRITABLE_FIELDS = ("cover_image_url", "cover_image_meta", "preferences", "custom_fields")
+# The key of ``preferences`` that holds the front-matter keys Productive has no attribute for.
+NAMESPACE = "pagesync"
+# Keys never stored in the namespace: the attributes above and the ones the client maps itself.
+RESERVED_KEYS = frozenset((*FIELD_KEYS, "id", "title", "position", "icon", "icon_id", "body",
+                           "parent_page_id", "root_page_id"))
+# The range of whole numbers a JSON store keeps exactly everywhere (64-bit signed).
+_INT_RANGE = range(-(2**63), 2**63)
 # The schema wants at least one block: an empty page is one empty paragraph.
 EMPTY_DOC: dict[str, Any] = {"type": "doc", "content": [{"type": "paragraph"}]}
 
@@ -84,6 +98,61 @@ def _optional_id(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def _storable(value: object) -> bool:
+    """Tell whether a front-matter value can live in ``preferences``: JSON gives it back with
+    the same types, and it is not a value a pull leaves out of front-matter (empty or off)."""
+    if value is None or value is False or value in ("", [], {}):
+        return False
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return _plain_ints(value) and same_values(json.loads(text), value)
+
+
+def _plain_ints(value: object) -> bool:
+    """Tell whether every whole number in ``value`` fits the range JSON stores keep."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return value in _INT_RANGE
+    if isinstance(value, dict):
+        return all(map(_plain_ints, value.values()))
+    if isinstance(value, list):
+        return all(map(_plain_ints, value))
+    return True
+
+
+def custom_fields_of(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the draft fields Productive has no attribute for that ``preferences`` can hold."""
+    return {key: value for key, value in fields.items()
+            if key not in RESERVED_KEYS and _storable(value)}
+
+
+def split_preferences(preferences: object) -> tuple[object, dict[str, Any]]:
+    """Split a page's ``preferences`` into the user's own part and pagesync's stored keys.
+
+    The stored keys come back only where they read as they were written; anything else under
+    the namespace (not an object) leaves ``preferences`` as it is.
+    """
+    if not isinstance(preferences, dict) or not isinstance(preferences.get(NAMESPACE), dict):
+        return preferences, {}
+    rest = {key: value for key, value in preferences.items() if key != NAMESPACE}
+    stored = {key: value for key, value in preferences[NAMESPACE].items()
+              if key not in RESERVED_KEYS and _storable(value)}
+    return rest, stored
+
+
+def _page_fields(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a page's front-matter fields: its attributes, then the keys pagesync stored."""
+    fields = {key: attributes[key] for key in FIELD_KEYS if key in attributes}
+    if "preferences" not in fields:
+        return fields
+    fields["preferences"], stored = split_preferences(fields["preferences"])
+    fields.update(stored)
+    return fields
+
+
 def _version(attributes: Mapping[str, Any]) -> str | None:
     parts = [str(attributes[k]) for k in ("version_number", "updated_at")
              if attributes.get(k) is not None]
@@ -106,6 +175,11 @@ class ProductiveRemote(Remote):
         self.project = project
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         self._roots: dict[str, str] = {}
+        # Pages this client created: a later body-only update of one (links to pages created
+        # after it) says nothing about its front-matter, so it leaves stored keys alone.
+        self._created: set[str] = set()
+        # Pages last read with a ``preferences.pagesync`` object.
+        self._namespaced: set[str] = set()
 
     async def aclose(self) -> None:
         """Close the connections."""
@@ -116,6 +190,11 @@ class ProductiveRemote(Remote):
         attributes = resource.get("attributes") or {}
         page_id = str(resource["id"])
         self._roots[page_id] = _optional_id(attributes.get("root_page_id")) or page_id
+        preferences = attributes.get("preferences")
+        if isinstance(preferences, dict) and NAMESPACE in preferences:
+            self._namespaced.add(page_id)
+        else:
+            self._namespaced.discard(page_id)
         return RemotePage(
             id=page_id,
             title=str(attributes.get("title") or ""),
@@ -125,7 +204,7 @@ class ProductiveRemote(Remote):
             updated_at=attributes.get("updated_at"),
             icon=attributes.get("icon_id"),
             body=parse_body(attributes["body"]) if "body" in attributes else None,
-            fields={key: attributes[key] for key in FIELD_KEYS if key in attributes},
+            fields=_page_fields(attributes),
         )
 
     def _data(self, response_json: Any, page_id: str | None) -> Any:
@@ -210,6 +289,12 @@ class ProductiveRemote(Remote):
         if draft.position is not None:
             attributes["position"] = whole(draft.position)
         attributes.update({k: v for k, v in draft.fields.items() if k in WRITABLE_FIELDS})
+        base = attributes.get("preferences")
+        if isinstance(base, dict) and NAMESPACE in base:  # the namespace is pagesync's
+            base = attributes["preferences"] = {k: v for k, v in base.items() if k != NAMESPACE}
+        custom = custom_fields_of(draft.fields)
+        if custom and (base is None or isinstance(base, dict)):
+            attributes["preferences"] = {**(base or {}), NAMESPACE: custom}
         return attributes
 
     async def _send(self, method: str, path: str, document: Mapping[str, Any],
@@ -231,12 +316,33 @@ class ProductiveRemote(Remote):
             document["data"]["relationships"] = {
                 "project": {"data": {"type": "projects", "id": self.project}}
             }
-        return await self._send("POST", "/pages", document, None)
+        created = await self._send("POST", "/pages", document, None)
+        self._created.add(created.id)
+        return created
 
     async def update_page(self, page_id: str, draft: PageDraft) -> RemotePage:
-        """Change a page's title, body, icon, position or writable fields."""
+        """Change a page's title, body, icon, position or writable fields.
+
+        A draft with a body or fields stands for the page's whole front-matter: its keys
+        without an attribute replace the stored ones, and when it has none left, stored keys
+        the answer still shows are removed with a second request (the first is the same as for
+        a page that never had any).
+        """
+        attributes = self._attributes(draft)
+        document = {"data": {"type": "pages", "id": page_id, "attributes": attributes}}
+        updated = await self._send("PATCH", f"/pages/{page_id}", document, page_id)
+        whole_front_matter = draft.body is not None or bool(draft.fields)
+        if (not whole_front_matter or page_id in self._created
+                or custom_fields_of(draft.fields) or page_id not in self._namespaced):
+            return updated
+        return await self._drop_stored_keys(page_id, updated)
+
+    async def _drop_stored_keys(self, page_id: str, page: RemotePage) -> RemotePage:
+        """Remove ``preferences.pagesync`` from a page, keeping its other preferences."""
+        preferences = page.fields.get("preferences")
+        rest = dict(preferences) if isinstance(preferences, Mapping) else {}
         document = {"data": {"type": "pages", "id": page_id,
-                             "attributes": self._attributes(draft)}}
+                             "attributes": {"preferences": rest}}}
         return await self._send("PATCH", f"/pages/{page_id}", document, page_id)
 
     async def move_page(self, page_id: str, parent_id: str | None,
