@@ -333,3 +333,19 @@ def test_top_level_pages_in_a_folder_no_page_holds_stay_there() -> None:
     assert paths["2"] == "notes/b/index.md" and paths["3"] == "notes/b/c.md"
     # guide/ is held by a page (5, not in this tree any more): a top-level page leaves it.
     assert paths["4"] == "d.md"
+
+
+def test_a_top_level_file_left_in_a_folder_a_page_now_holds_moves_out_of_it() -> None:
+    """``page-0/local2.md`` is a top-level page (no page held ``page-0/``); ``page-0`` gains a
+    child and becomes ``page-0/index.md``: the file would read as its child, so it moves up."""
+    pages = [PageRef("101", "page 0", None, 1), PageRef("102", "page 1", "101", 1),
+             PageRef("105", "local2", None, 2)]
+    existing = {"101": "page-0/page-0.md", "102": "page-1.md", "105": "page-0/local2.md"}
+    paths = layout_tree(pages, existing)
+    assert paths["101"] == "page-0/index.md"
+    assert paths["102"] == "page-0/page-1.md"
+    assert parent_path(paths["105"], set(paths.values())) is None, paths
+    # Where no page takes the folder, the file stays put (file names stay stable).
+    alone = layout_tree([PageRef("101", "page 0", None, 1), PageRef("105", "local2", None, 2)],
+                        existing)
+    assert alone["105"] == "page-0/local2.md"

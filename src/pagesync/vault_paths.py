@@ -206,13 +206,29 @@ def layout_tree(pages: Iterable[PageRef], existing: Mapping[str, str] | None = N
     caught in (or under) a parent cycle, flat, so every page gets exactly one path.
     """
     existing = existing or {}
+    pages = list(pages)
     reserved_set = frozenset(name.casefold() for name in reserved)
     groups = children_by_parent(pages)
     # Pages in a parent cycle are never reached from the root: make them root pages.
     stranded = [replace(page, parent_id=None) for page in _stranded(groups)]
     groups[None] = sorted(groups.get(None, []) + stranded, key=sibling_key)
-    paths: dict[str, str] = {}
     loose = _loose_paths(existing, groups.get(None, []))
+    while True:
+        paths = _lay(dict(groups), existing, reserved_set, loose)
+        # A top-level file kept in a folder no page held may find a page holding it now
+        # (``notes.md`` gained children and became ``notes/index.md``): it would read as that
+        # page's child, so it moves to the top level like any other top-level page.
+        present = set(paths.values())
+        held = {key for key, path in loose.items() if parent_path(path, present) is not None}
+        if not held:
+            return paths
+        loose = {key: path for key, path in loose.items() if key not in held}
+
+
+def _lay(groups: dict[str | None, list[PageRef]], existing: Mapping[str, str],
+         reserved_set: frozenset[str], loose: Mapping[str, str]) -> dict[str, str]:
+    """Lay the tree out from the root, keeping ``loose`` top-level files where they are."""
+    paths: dict[str, str] = {}
     queue: deque[tuple[str | None, str]] = deque([(None, "")])
     while queue:
         parent, folder = queue.popleft()

@@ -98,15 +98,10 @@ def test_a_page_moved_to_the_top_level_locally_is_pushed_there(synced: Synced) -
     check("Double the share" in str(page.body), "the moved page lost its body")
     check(page.parent_id is None, f"still under {page.parent_id}: {pushed.describe()}")
     check(len(api.pages()) == 18, f"{len(api.pages())} pages on the server")
-    left = ok(sync_cmd(api, "status", vault, "--json")).json()["actions"]
-    renumbered = {"guides/targeting.md", "guides/sdks/index.md"}
-    expected = renumbered if api.dialect == "productive" else set()
-    check({a["path"] for a in left if a["kind"] == "reorder-local"} == expected
-          and all(a["kind"] in ("noop", "reorder-local") for a in left),
-          f"left after the push: {[(a['kind'], a['path']) for a in left if a['kind'] != 'noop']}")
-    ok(sync_cmd(api, "pull", vault))
+    # Productive renumbers the siblings the page left; the push writes their new positions
+    # into their files (as it writes the ids of pages it creates), so nothing is left over.
     status = sync_cmd(api, "status", vault, "--check")
-    check(status.code == 0, f"drift after the push and a pull: {status.describe()}")
+    check(status.code == 0, f"drift after the push: {status.describe()}")
     check.done()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -213,8 +215,13 @@ class SyncMachine(RuleBasedStateMachine):
         assert len(ids) == len(set(ids))
 
 
-SyncMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25,
-                                         deadline=None, report_multiple_bugs=False)
+# The suite runs the same 40 examples every time (CI must not turn red by luck); set
+# PAGESYNC_MEMORY_EXPLORE=1 to draw new ones (``--hypothesis-seed`` picks them), as a search
+# for planner bugs rather than a check.
+SyncMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("PAGESYNC_MEMORY_EXAMPLES", "40")), stateful_step_count=25,
+    deadline=None, report_multiple_bugs=False,
+    derandomize=not os.environ.get("PAGESYNC_MEMORY_EXPLORE"), database=None)
 TestSyncMachine = SyncMachine.TestCase
 
 

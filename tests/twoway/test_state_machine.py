@@ -267,16 +267,9 @@ class TwoWayMachine(RuleBasedStateMachine):
         assert report.ok, report.render()
         status = self.vault.status()
         left = [a for a in status.plan.actions if a.kind not in (Kind.NOOP, Kind.CONFLICT)
-                and "waits for its parent" not in a.reason and not self.known_drift(a)]
+                and "waits for its parent" not in a.reason]
         assert not left, status.plan.render()
         self.check(status.plan.of_kind(Kind.CONFLICT))
-
-    def known_drift(self, action: Action) -> bool:
-        """Return True for the drift the engine is known to leave after a run, so the machine
-        can find other bugs: on Productive, siblings the server renumbered after a move are not
-        read again (test_pairs holds it as strict xfails)."""
-        return (self.dialect == "productive" and action.kind is Kind.REORDER_LOCAL
-                and "reordered remotely" in action.reason)
 
     def check(self, conflicts: list[Action]) -> None:
         files = self.files()

@@ -581,10 +581,11 @@ class _Run:
     async def _follow_renumbering(self, report: RunReport) -> None:
         """Bring in the sibling positions the server rewrote after this run's moves, creates and
         deletes (Productive renumbers the siblings a page leaves), so the next run has nothing
-        left to do. Only where this mode writes files; a position changed here meanwhile waits
-        for the next run."""
+        left to do. A push does it too: like the ids of the pages it creates, these positions
+        are what its own writes did remotely (only a file still at its base position is
+        touched; a position changed here meanwhile waits for the next run)."""
         structural = (Kind.MOVE_REMOTE, Kind.CREATE_REMOTE, Kind.DELETE_REMOTE)
-        if self.options.mode is Mode.PUSH or not self.remote.capabilities.reorder or not any(
+        if not self.remote.capabilities.reorder or not any(
                 action.kind in structural for action in report.applied):
             return
         try:
