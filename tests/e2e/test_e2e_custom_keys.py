@@ -3,8 +3,7 @@
 Productive stores them in the page's ``preferences`` under ``pagesync``, so a pull into an empty
 folder writes them back; Raven and Plate have no room for them, so they stay in the pushed vault
 only. Either way the pushed vault keeps them, and nothing drifts. A date is meant to stay local
-everywhere (JSON would give it back as a string), but a push of a page with a date in its
-front-matter fails today: the sync state writes the front-matter as JSON (a strict xfail below).
+everywhere (JSON would give it back as a string); the sync state keeps it as a date.
 """
 
 from __future__ import annotations
@@ -118,10 +117,6 @@ def test_productive_forgets_a_key_removed_from_front_matter(api: RawApi, tmp_pat
     assert own_keys(pulled.meta) == {}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="sync/state.py stores the front-matter with json.dumps: a YAML date "
-                          "makes the push fail with 'Object of type date is not JSON "
-                          "serializable' after the page is created")
 def test_a_date_stays_in_the_local_file(api: RawApi, tmp_path: Path) -> None:
     vault = init_vault(api, tmp_path / "pushed")
     (vault / "review.md").write_text(DATED, encoding="utf-8")

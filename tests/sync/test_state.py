@@ -153,3 +153,18 @@ def test_a_front_matter_only_python_json_reads_comes_back(tmp_path: Path) -> Non
         state.save(record(base_meta=meta))
     with State.open(tmp_path) as state:
         assert state.pages()["p1"].base_meta == meta
+
+
+def test_yaml_values_json_has_no_type_for_come_back_as_they_were(tmp_path: Path) -> None:
+    """``review: 2027-01-01`` in front-matter is a date to YAML: stored, it is a date again."""
+    import datetime as dt
+
+    meta = {"review": dt.date(2027, 1, 1),
+            "at": dt.datetime(2026, 12, 4, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            "naive": dt.datetime(2026, 12, 4, 9, 30), "blob": b"\x00\xff", "tags": {"a", "b"},
+            "nested": {"dates": [dt.date(2026, 1, 2)]},
+            "lookalike": {"$pagesync-yaml": "date", "value": "x", "more": 1}}
+    with State.open(tmp_path) as state:
+        state.save(record(base_meta=meta))
+    with State.open(tmp_path) as state:
+        assert state.pages()["p1"].base_meta == meta

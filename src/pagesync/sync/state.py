@@ -20,12 +20,14 @@ Every SQL statement uses bound parameters.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -158,17 +160,59 @@ def _light_record(row: tuple[Any, ...], texts: Callable[[str], tuple[str, str]])
     # Frozen: the fields go straight into the instance dict (what __init__ would do, faster).
     values = record.__dict__
     values.update(zip(_LIGHT_NAMES, row, strict=False))  # the last column is the meta
-    values["base_meta"] = _load_meta(row[-1])
+    values["base_meta"] = load_meta(row[-1])
     values["_texts"] = texts
     return record
 
 
-def _load_meta(text: str) -> dict[str, Any]:
-    """Parse a stored front-matter: orjson, or json for what only it reads (NaN, huge ints)."""
-    try:
-        meta: dict[str, Any] = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        meta = json.loads(text)
+# YAML front-matter holds values JSON has no type for (``review: 2027-01-01`` is a date); the
+# state keeps each as a small tagged object and gives the same value back.
+_YAML_TAG = "$pagesync-yaml"
+
+
+def dump_meta(meta: Mapping[str, Any]) -> str:
+    """Return front-matter as the state stores it: JSON, YAML's own types tagged."""
+    return json.dumps(meta, sort_keys=True, default=_tagged)
+
+
+def _tagged(value: Any) -> dict[str, Any]:
+    if isinstance(value, datetime):
+        return {_YAML_TAG: "datetime", "value": value.isoformat()}
+    if isinstance(value, date):
+        return {_YAML_TAG: "date", "value": value.isoformat()}
+    if isinstance(value, bytes):
+        return {_YAML_TAG: "binary", "value": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, set | frozenset):
+        return {_YAML_TAG: "set", "value": sorted(value, key=repr)}
+    raise TypeError(f"a front-matter value of type {type(value).__name__} cannot be stored")
+
+
+def _untagged(value: dict[str, Any]) -> Any:
+    kind = value.get(_YAML_TAG)
+    if kind is None or set(value) != {_YAML_TAG, "value"}:
+        return value
+    stored = value["value"]
+    if kind == "datetime":
+        return datetime.fromisoformat(stored)
+    if kind == "date":
+        return date.fromisoformat(stored)
+    if kind == "binary":
+        return base64.b64decode(stored)
+    if kind == "set":
+        return set(stored)
+    return value
+
+
+def load_meta(text: str) -> dict[str, Any]:
+    """Parse front-matter stored by :func:`dump_meta` (orjson, unless only json reads it:
+    NaN, huge integers, tagged YAML values)."""
+    if _YAML_TAG not in text:
+        try:
+            fast: dict[str, Any] = orjson.loads(text)
+            return fast
+        except orjson.JSONDecodeError:
+            pass
+    meta: dict[str, Any] = json.loads(text, object_hook=_untagged)
     return meta
 
 
@@ -191,13 +235,13 @@ def _record_row(record: PageRecord) -> tuple[Any, ...]:
     return (
         record.page_id, record.path, record.parent_id, record.title, record.position,
         record.remote_version, record.local_hash, record.local_size, record.local_mtime_ns,
-        record.base_markdown, record.base_json, json.dumps(record.base_meta, sort_keys=True),
+        record.base_markdown, record.base_json, dump_meta(record.base_meta),
     )
 
 
 def _row_record(row: sqlite3.Row) -> PageRecord:
     values = dict(row)
-    values["base_meta"] = json.loads(values["base_meta"])
+    values["base_meta"] = load_meta(values["base_meta"])
     return PageRecord(**values)
 
 
