@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pagesync.commands.init import init_vault
@@ -464,3 +467,86 @@ def test_a_narrowed_plan_is_the_whole_plan(live: Live, tmp_path: Path, dialect: 
         expected = expect_narrowed or (mode is Mode.PUSH and "on push" in name)
         assert narrowed == (expected and (dialect != "raven" or mode is Mode.PUSH)), (mode, name)
     assert any(a.kind is not Kind.NOOP for a in whole.actions), whole.render()
+
+
+# -- coarse versions (Raven: updatedAt to the second) -----------------------------------------
+
+
+# uvicorn refreshes its Date header once a second: a second and a bit can still read the old
+# second, so the tests wait two (the engine only ever errs towards "tentative").
+PAST_THE_SECOND = 2.2
+
+
+def _versions(vault: Vault) -> dict[str, str | None]:
+    with State.open(vault.root) as state:
+        return {record.path: record.remote_version for record in state.pages().values()}
+
+
+def test_a_coarse_version_read_with_its_body_a_second_later_is_final(
+        live: Live, tmp_path: Path) -> None:
+    from pagesync.sync.engine import TENTATIVE, settled_version
+
+    # The unit rule: final once the server's clock, when the body was read, is a later second.
+    stamp, then = "2026-12-04T10:00:05Z", datetime.fromisoformat("2026-12-04T10:00:06+00:00")
+    second = then.timestamp()  # 10:00:06, the next second
+    assert settled_version(stamp, True, then, read_at=second) == stamp
+    assert settled_version(stamp, True, then, read_at=second - 0.5) == stamp + TENTATIVE
+    assert settled_version(stamp, True, then) == stamp + TENTATIVE  # no read: our clock
+    assert settled_version(stamp, False, then) == stamp
+
+    vault = seeded(live, tmp_path, "raven")
+    # Just written: another edit could still land in the same second unseen.
+    assert all(v and v.endswith(TENTATIVE) for v in _versions(vault).values())
+    time.sleep(PAST_THE_SECOND)
+    first = vault.run(Mode.SYNC)  # reads them again: a later second, the same bodies
+    assert first.ok and not first.plan.drift, first.render()
+    assert not any(v and v.endswith(TENTATIVE) for v in _versions(vault).values())
+    again = vault.run(Mode.SYNC)
+    assert again.requests == 1, again.render()  # the listing only: nothing fetched
+
+
+class _PauseAfterFirstPut(httpx.AsyncBaseTransport):
+    """The real transport, pausing after the first PUT's answer: the run then outlives the
+    second that write was stamped with."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.paused = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "PUT" and not self.paused:
+            self.paused = True
+            await asyncio.sleep(PAST_THE_SECOND)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_run_reads_again_what_it_wrote_once_the_second_is_past(live: Live,
+                                                                 tmp_path: Path) -> None:
+    from pagesync.sync.engine import TENTATIVE
+
+    vault = seeded(live, tmp_path, "raven")
+    time.sleep(PAST_THE_SECOND)
+    assert vault.run(Mode.SYNC).ok
+    for name in ("install.md", "faq.md"):
+        path = vault.page(name)
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        write(path, meta, body + "\nOne more line.\n")
+    config = load_config(vault.root)
+
+    async def go() -> RunReport:
+        async with open_remote(config, vault.token, transport=_PauseAfterFirstPut()) as remote:
+            return await run_sync(vault.root, config, remote, RunOptions(mode=Mode.PUSH))
+
+    report = asyncio.run(go())
+    assert report.ok, report.render()
+    versions = _versions(vault)
+    first, second = (versions[p] or "" for p in sorted(
+        p for p in versions if p.endswith(("install.md", "faq.md"))))
+    # The page written before the pause was read again and is final; the one written in the
+    # run's last second stays tentative, for the next run to check.
+    assert sorted([first.endswith(TENTATIVE), second.endswith(TENTATIVE)]) == [False, True], (
+        versions)

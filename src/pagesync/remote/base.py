@@ -40,6 +40,9 @@ class RemotePage:
         icon: the page icon, when the API has one.
         body: the parsed body in :attr:`Remote.body_format`, or None when only listed.
         fields: the dialect's other page fields worth keeping in front-matter.
+        read_at: the server's clock (its ``Date`` header, epoch seconds) when this page and its
+            body were read, where the API's versions are coarse: a version older than that
+            second is final for this body (see ``Capabilities.coarse_versions``).
     """
 
     id: str
@@ -51,6 +54,7 @@ class RemotePage:
     icon: str | None = None
     body: Body | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    read_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,17 @@ def _error_text(body: Any) -> str | None:
     return None
 
 
+def server_time(response: httpx.Response) -> float | None:
+    """Return the server's clock from a response's ``Date`` header (epoch seconds), or None."""
+    header = response.headers.get("date")
+    if not header:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
 def _tls_context(base_url: str) -> ssl.SSLContext | bool:
     """Return the TLS settings for a remote: full verification against the system's
     certificates for HTTPS; for a plain-HTTP remote (a local ``pagesync serve``) a context that
@@ -159,9 +170,21 @@ class HttpClient:
             verify=_tls_context(self.base_url),
         )
         self.requests_sent = 0
+        # The server's Date header of the latest answer (parsed only when asked: server_now).
+        self.last_date: str | None = None
         # When the server says "wait", every request waits, not only the one it told:
         # the monotonic time before which no request is sent.
         self._resume_at = 0.0
+
+    @property
+    def server_now(self) -> float | None:
+        """Return the server's clock at its latest answer (epoch seconds), when it said."""
+        if not self.last_date:
+            return None
+        try:
+            return email.utils.parsedate_to_datetime(self.last_date).timestamp()
+        except (TypeError, ValueError):
+            return None
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -193,9 +216,11 @@ class HttpClient:
         async with self._slots:
             self.requests_sent += 1
             try:
-                return await self._client.request(method, path, **kwargs), None
+                response = await self._client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 return None, exc
+            self.last_date = response.headers.get("date", self.last_date)
+            return response, None
 
     def _retry_wait(self, method: str, response: httpx.Response | None,
                     error: httpx.TransportError | None, attempt: int) -> float | None:

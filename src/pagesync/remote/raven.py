@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import RemoteError
@@ -24,7 +25,7 @@ from .base import (
     link_page_id,
     require_page,
 )
-from .http import HttpClient, json_of
+from .http import HttpClient, json_of, server_time
 
 API_PREFIX = "/v1"
 MAX_LIMIT = 100
@@ -103,9 +104,10 @@ class RavenRemote(Remote):
                 for item in self._data(chunk, None, url)]
 
     async def get_page(self, page_id: str) -> RemotePage:
-        """Return one page with its content."""
+        """Return one page with its content, and when the server read it (its ``Date``)."""
         response = await self.http.request("GET", f"/pages/{page_id}", page_id=page_id)
-        return self._page(self._data(json_of(response, page_id), page_id, str(response.url)))
+        page = self._page(self._data(json_of(response, page_id), page_id, str(response.url)))
+        return replace(page, read_at=server_time(response))
 
     def _body(self, draft: PageDraft) -> dict[str, Any]:
         body: dict[str, Any] = {"workspaceId": self.workspace}

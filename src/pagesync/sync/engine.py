@@ -112,15 +112,25 @@ def _json_body(base_json: str) -> Body | None:
     return body if isinstance(body, dict | list) else None
 
 
-# A coarse version (a timestamp to the second) is trusted only once it is this old: until then
-# another edit may land in the same second unseen, so the record keeps it marked tentative.
+# A coarse version (a timestamp to the second) is trusted only once it is this old by our
+# clock (or, read with its body, older than the second the server's clock said then): until
+# then another edit may land in the same second unseen, so the record keeps it tentative.
 SETTLE_SECONDS = 120.0
 TENTATIVE = "~"
+# At the end of a run, the pages it wrote with a tentative version are read again (at most this
+# many), so the next run does not fetch them all once more.
+CONFIRM_LIMIT = 1000
 
 
-def settled_version(version: str | None, coarse: bool, now: datetime | None = None) -> str | None:
+def settled_version(version: str | None, coarse: bool, now: datetime | None = None,
+                    *, read_at: float | None = None) -> str | None:
     """Return the version to record: as it is, or marked tentative when it is a timestamp to
     the second that is too recent to rule out another edit in the same second.
+
+    ``read_at`` is the server's clock when the body being recorded was read (a GET's
+    ``Date``): once that is a later second than the version, every edit of the version's second
+    is in that body, and any later one gets a later version, so it is final at once. Without
+    it (a body we sent, a listing) the version waits :data:`SETTLE_SECONDS` by our clock.
 
     A tentative version never equals a listed one, so the next run fetches the page and
     compares its body (the base's JSON hash) instead of trusting the version.
@@ -133,8 +143,21 @@ def settled_version(version: str | None, coarse: bool, now: datetime | None = No
         return version + TENTATIVE
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
+    if read_at is not None and read_at - stamp.timestamp() >= 1.0:
+        return version
     age = ((now or datetime.now(UTC)) - stamp).total_seconds()
     return version if age > SETTLE_SECONDS else version + TENTATIVE
+
+
+def _tentative_stamp(version: str | None) -> float | None:
+    """Return the time of a tentative timestamp version (epoch seconds), else None."""
+    if version is None or not version.endswith(TENTATIVE):
+        return None
+    try:
+        stamp = datetime.fromisoformat(version[:-len(TENTATIVE)].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
 
 
 def _number(value: Any) -> float | None:
@@ -428,7 +451,7 @@ class _Run:
             stat = file.stat if file.stat is not None else None
             record = PageRecord(
                 page_id=page.id, path=snapshot.path, parent_id=page.parent_id, title=page.title,
-                position=position, remote_version=self._version(page.version),
+                position=position, remote_version=self._version(page.version, page),
                 local_hash=body_hash(file.body), local_size=stat.size if stat else None,
                 local_mtime_ns=stat.mtime_ns if stat else None, base_markdown=file.body,
                 base_json=remote_json(page.body, page.icon, page.fields),
@@ -577,6 +600,7 @@ class _Run:
         self._save_attachments()
         if not report.stopped:
             await self._follow_renumbering(report)
+            await self._confirm_tentative()
 
     async def _follow_renumbering(self, report: RunReport) -> None:
         """Bring in the sibling positions the server rewrote after this run's moves, creates and
@@ -867,7 +891,7 @@ class _Run:
             position = _number(meta.get("position"))
         return PageRecord(
             page_id=page.id, path=path, parent_id=page.parent_id, title=page.title,
-            position=position, remote_version=self._version(page.version),
+            position=position, remote_version=self._version(page.version, page),
             local_hash=body_hash(body),
             local_size=stat.size if stat else None,
             local_mtime_ns=stat.mtime_ns if stat else None, base_markdown=body,
@@ -1095,7 +1119,7 @@ class _Run:
         self.report.conflicts.append(path)
         record = PageRecord(
             page_id=page.id, path=path, parent_id=page.parent_id, title=page.title,
-            position=_number(page.position), remote_version=self._version(page.version),
+            position=_number(page.position), remote_version=self._version(page.version, page),
             base_markdown=remote_body, base_json=remote_json(page.body, page.icon, page.fields),
             base_meta=remote_meta)
         self.state.save(record)
@@ -1245,7 +1269,7 @@ class _Run:
             title=str(_agree(local_title, remote.title, old.title if old else remote.title)),
             position=_agree(local_position, remote_position,
                             old.position if old else remote_position),
-            remote_version=self._version(version), local_hash=body_hash(file.body),
+            remote_version=self._version(version, remote), local_hash=body_hash(file.body),
             local_size=stat.size if stat else None, local_mtime_ns=stat.mtime_ns if stat else None,
             base_markdown=base_markdown, base_json=base_json, base_meta=base_meta)
 
@@ -1275,10 +1299,35 @@ class _Run:
                                         local_hash=body_hash(file.body))
         self.state.save(self.records[page_id])
 
-    def _version(self, version: str | None) -> str | None:
+    def _version(self, version: str | None, seen: RemotePage | None = None) -> str | None:
+        """Return the version to record; ``seen`` is the page read with the body recorded."""
         if version is not None and version.endswith(TENTATIVE):
             version = version[:-len(TENTATIVE)]
-        return settled_version(version, self.remote.capabilities.coarse_versions)
+        read_at = seen.read_at if seen is not None and seen.version == version else None
+        return settled_version(version, self.remote.capabilities.coarse_versions,
+                               read_at=read_at)
+
+    async def _confirm_tentative(self) -> None:
+        """Read again the pages this run recorded with a tentative version, once the server's
+        clock has moved past their second, and settle those still as recorded: the next run
+        then trusts their versions instead of fetching them all."""
+        http = getattr(self.remote, "http", None)
+        now = getattr(http, "server_now", None)
+        if not self.remote.capabilities.coarse_versions or now is None:
+            return
+        wanted = [page_id for key in self.outcomes if (page_id := self._id(key)) is not None
+                  and (record := self.records.get(page_id)) is not None
+                  and (stamp := _tentative_stamp(record.remote_version)) is not None
+                  and now - stamp >= 1.0][:CONFIRM_LIMIT]
+        if not wanted:
+            return
+        self.fetched = {k: v for k, v in self.fetched.items() if k not in wanted}
+        try:
+            await self._fetch(wanted)
+        except RemoteError:
+            return  # they stay tentative: the next run reads them, as it would have
+        for page_id in wanted:
+            self._settle(page_id)
 
     def _settle(self, page_id: str) -> None:
         """Record the version of a page fetched unchanged (its version moved without an edit:
@@ -1291,7 +1340,7 @@ class _Run:
         if body_hash(remote_json(page.body, page.icon, page.fields)) != body_hash(
                 record.base_json):
             return
-        version = self._version(page.version)
+        version = self._version(page.version, page)
         if version != record.remote_version:
             self.records[page_id] = replace(record, remote_version=version)
             self.state.save(self.records[page_id])
