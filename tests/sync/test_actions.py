@@ -63,3 +63,13 @@ def test_the_json_rendering_holds_every_change_with_its_fields() -> None:
 def test_of_kind_keeps_plan_order() -> None:
     assert plan(PUSH, GONE, PUSH).of_kind(Kind.UPDATE_REMOTE, Kind.DELETE_REMOTE) == [
         PUSH, GONE, PUSH]
+
+
+def test_a_plan_and_a_report_repr_as_a_summary_whatever_their_size() -> None:
+    """``asyncio.run`` formats its main task's result on the way out: a 10,000-page plan
+    printed in full cost 27 ms, twice, of every command."""
+    from pagesync.sync.report import RunReport
+
+    big = plan(*(NOOP for _ in range(10_000)), PUSH)
+    assert len(repr(big)) < 200 and "10001 actions" in repr(big)
+    assert len(repr(RunReport(big))) < 400

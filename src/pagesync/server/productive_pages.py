@@ -245,24 +245,8 @@ def is_inside(store: Store, conn: Connection, page_id: int, ancestor_id: int) ->
 
 def move_page(store: Store, conn: Connection, page: Any, target: Any) -> None:
     """Make ``page`` (with its subtree) the last child of ``target``; rewrite roots, positions."""
-    new_root = target.root_id or target.id
     siblings = store.count_children(conn, target.id) - (1 if page.parent_id == target.id else 0)
-    stamp = now_ms()
-    if page.parent_id is not None and page.position is not None:
-        conn.execute(
-            update(PAGES)
-            .where(PAGES.c.parent_id == page.parent_id, PAGES.c.position > page.position)
-            .values(position=PAGES.c.position - 1)
-        )
-    conn.execute(
-        update(PAGES)
-        .where(PAGES.c.id == page.id)
-        .values(parent_id=target.id, root_id=new_root, position=siblings + 1, updated_at=stamp)
-    )
-    descendants = store.subtree_ids(conn, page.id)[1:]
-    for start in range(0, len(descendants), 500):
-        chunk = descendants[start : start + 500]
-        conn.execute(update(PAGES).where(PAGES.c.id.in_(chunk)).values(root_id=new_root))
+    _relocate(store, conn, page, target.id, target.root_id or target.id, siblings + 1)
 
 
 def convert_to_doc(store: Store, conn: Connection, page: Any) -> None:
@@ -275,7 +259,14 @@ def convert_to_doc(store: Store, conn: Connection, page: Any) -> None:
     roots = conn.scalar(
         select(func.count()).where(PAGES.c.parent_id.is_(None), *_live(page.scope_id))
     )
-    if page.position is not None:
+    _relocate(store, conn, page, None, None, int(roots or 0) + 1)
+
+
+def _relocate(store: Store, conn: Connection, page: Any, parent_id: int | None,
+              root_id: int | None, position: int) -> None:
+    """Put ``page`` under ``parent_id`` (None: a doc) at ``position``, the siblings it leaves
+    closing the gap, and make its descendants' root ``root_id`` (the page itself for a doc)."""
+    if page.parent_id is not None and page.position is not None:
         conn.execute(
             update(PAGES)
             .where(PAGES.c.parent_id == page.parent_id, PAGES.c.position > page.position)
@@ -284,12 +275,14 @@ def convert_to_doc(store: Store, conn: Connection, page: Any) -> None:
     conn.execute(
         update(PAGES)
         .where(PAGES.c.id == page.id)
-        .values(parent_id=None, root_id=None, position=int(roots or 0) + 1, updated_at=now_ms())
+        .values(parent_id=parent_id, root_id=root_id, position=position, updated_at=now_ms())
     )
     descendants = store.subtree_ids(conn, page.id)[1:]
     for start in range(0, len(descendants), 500):
         chunk = descendants[start : start + 500]
-        conn.execute(update(PAGES).where(PAGES.c.id.in_(chunk)).values(root_id=page.id))
+        conn.execute(
+            update(PAGES).where(PAGES.c.id.in_(chunk)).values(root_id=root_id or page.id)
+        )
 
 
 def delete_page(store: Store, conn: Connection, page_id: int) -> None:

@@ -108,14 +108,22 @@ class Action:
         return SIDES[self.kind]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
-    """The actions of one run, the warnings, and whether the caller must stop for ``--force``."""
+    """The actions of one run, the warnings, and whether the caller must stop for ``--force``.
+
+    Its ``repr`` is a summary: a plan holds an action per page, and Python formats the result
+    of ``asyncio.run``'s main task while leaving it (27 ms for 10,000 actions, twice).
+    """
 
     mode: Mode
     actions: tuple[Action, ...]
     warnings: tuple[str, ...] = ()
     held: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"Plan({self.mode.value}, {len(self.actions)} actions, counts={self.counts()}, "
+                f"held={self.held!r})")
 
     @property
     def drift(self) -> bool:

@@ -31,9 +31,9 @@ class RunOptions:
     progress: Progress | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class RunReport:
-    """What a run planned, did, failed to do, and left for a person."""
+    """What a run planned, did, failed to do, and left for a person (``repr``: a summary)."""
 
     plan: Plan
     dry_run: bool = False
@@ -63,6 +63,9 @@ class RunReport:
             return 3
         left = self.failed or self.errors or self.conflicts or self.plan.of_kind(Kind.CONFLICT)
         return 1 if self.stopped or left else 0
+
+    def __repr__(self) -> str:
+        return f"RunReport({self.plan!r}, {self.summary()!r})"
 
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a run."""
