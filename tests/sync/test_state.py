@@ -168,3 +168,29 @@ def test_yaml_values_json_has_no_type_for_come_back_as_they_were(tmp_path: Path)
         state.save(record(base_meta=meta))
     with State.open(tmp_path) as state:
         assert state.pages()["p1"].base_meta == meta
+
+
+def test_a_first_schema_state_is_upgraded_in_place_keeping_every_base(tmp_path: Path) -> None:
+    """Schema 1 kept the base texts in the pages rows; schema 2 moves them to page_bases."""
+    from pagesync.sync.state import MIGRATIONS
+
+    path = tmp_path / ".pagesync" / "state.sqlite"
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute(
+        "INSERT INTO pages (page_id, path, parent_id, title, position, remote_version, "
+        "local_hash, local_size, local_mtime_ns, base_markdown, base_json, base_meta) "
+        "VALUES ('p1', 'a.md', NULL, 'A', 1.0, '3', 'h', 10, 99, '# A\n', '{\"type\":\"doc\"}', "
+        "'{\"icon\": \"🚀\"}')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with State.open(tmp_path) as state:
+        assert state.get("p1") == record()
+        assert state.pages()["p1"].base_markdown == "# A\n"
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    columns = {row[1] for row in db.execute("PRAGMA table_info(pages)")}
+    assert "base_markdown" not in columns and "base_meta" in columns
+    db.close()

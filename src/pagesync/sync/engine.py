@@ -387,20 +387,33 @@ class _Run:
 
     async def _probe_changed(self, snapshots: Sequence[LocalSnapshot]) -> list[RemoteSnapshot]:
         """Push: take the base for the remote, except the pages changed here (fetched)."""
-        unchanged = {s.page_id for s in snapshots
-                     if s.page_id is not None and (record := self.records.get(s.page_id))
-                     and record.path == s.path and s.body_hash == _base_hash(record)
-                     and (s.meta is record.base_meta
-                          or same_values(dict(s.meta), record.base_meta))}
-        touched = [page_id for page_id in self.records if page_id not in unchanged]
-        ids = {s.page_id for s in snapshots if s.page_id is not None}
-        touched += [page_id for page_id in ids if page_id not in self.records]
-        for page_id, record in self.records.items():
+        records = self.records
+        unchanged: set[str] = set()
+        ids: set[str] = set()
+        for snapshot in snapshots:
+            page_id = snapshot.page_id
+            if page_id is None:
+                continue
+            ids.add(page_id)
+            record = records.get(page_id)
+            if (record is not None and record.path == snapshot.path
+                    and snapshot.body_hash == _base_hash(record)
+                    and (snapshot.meta is record.base_meta
+                         or same_values(dict(snapshot.meta), record.base_meta))):
+                unchanged.add(page_id)
+        touched = [page_id for page_id in records if page_id not in unchanged]
+        touched += [page_id for page_id in ids if page_id not in records]
+        for page_id, record in records.items():
             self.listed[page_id] = RemotePage(
                 page_id, record.title, record.parent_id, record.position,
                 record.remote_version)
         await self._fetch(touched)  # a page gone remotely leaves the listing here
-        return [self._remote_snapshot(page) for page in self.listed.values()]
+        # A page not fetched is its base, its snapshot the record's (what _remote_snapshot
+        # would make of it, without the detour through the listing).
+        return [self._remote_snapshot(page) if page_id in self.fetched or page_id not in records
+                else RemoteSnapshot(page_id, (record := records[page_id]).title,
+                                    record.parent_id, record.position, record.remote_version)
+                for page_id, page in self.listed.items()]
 
     def _remote_snapshot(self, page: RemotePage) -> RemoteSnapshot:
         fetched = self.fetched.get(page.id)

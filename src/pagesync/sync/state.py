@@ -66,18 +66,33 @@ MIGRATIONS: tuple[str, ...] = (
         remote_id TEXT
     );
     """,
+    # 2: the base texts (nearly all the bytes) get their own table: a run reads every page's
+    # row, and SQLite walked each row's overflow pages to reach base_meta behind them.
+    """
+    CREATE TABLE page_bases (
+        page_id TEXT PRIMARY KEY,
+        base_markdown TEXT NOT NULL DEFAULT '',
+        base_json TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO page_bases (page_id, base_markdown, base_json)
+        SELECT page_id, base_markdown, base_json FROM pages;
+    ALTER TABLE pages DROP COLUMN base_markdown;
+    ALTER TABLE pages DROP COLUMN base_json;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_PAGE_COLUMNS = (
-    "page_id, path, parent_id, title, position, remote_version, local_hash, local_size, "
-    "local_mtime_ns, base_markdown, base_json, base_meta"
-)
-# What a run loads for every page; the base texts (most of the bytes) wait until asked for.
+# What a run loads for every page; the base texts wait in page_bases until asked for.
 _LIGHT_COLUMNS = (
     "page_id, path, parent_id, title, position, remote_version, local_hash, local_size, "
     "local_mtime_ns, base_meta"
 )
+_PAGE_COLUMNS = (
+    "p.page_id, p.path, p.parent_id, p.title, p.position, p.remote_version, p.local_hash, "
+    "p.local_size, p.local_mtime_ns, coalesce(b.base_markdown, '') AS base_markdown, "
+    "coalesce(b.base_json, '') AS base_json, p.base_meta"
+)
+_PAGE_JOIN = "pages AS p LEFT JOIN page_bases AS b ON b.page_id = p.page_id"
 
 
 class StateError(PagesyncError):
@@ -341,14 +356,14 @@ class State:
     def get(self, page_id: str) -> PageRecord | None:
         """Return the record of a page, by remote id."""
         row = self._db.execute(
-            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE page_id = ?", (page_id,)
+            f"SELECT {_PAGE_COLUMNS} FROM {_PAGE_JOIN} WHERE p.page_id = ?", (page_id,)
         ).fetchone()
         return None if row is None else _row_record(row)
 
     def by_path(self, path: str) -> PageRecord | None:
         """Return the record of the page at a vault path."""
         row = self._db.execute(
-            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE path = ?", (path,)
+            f"SELECT {_PAGE_COLUMNS} FROM {_PAGE_JOIN} WHERE p.path = ?", (path,)
         ).fetchone()
         return None if row is None else _row_record(row)
 
@@ -378,7 +393,8 @@ class State:
         self._unread.pop(page_id, None)
         try:
             row = self._db.execute(
-                "SELECT base_markdown, base_json FROM pages WHERE page_id = ?", (page_id,)
+                "SELECT base_markdown, base_json FROM page_bases WHERE page_id = ?",
+                (page_id,),
             ).fetchone()
         except sqlite3.ProgrammingError as exc:  # the state was closed: a bug, say which
             raise StateError(f"read the base of {page_id} after the state closed", self.path) \
@@ -396,11 +412,17 @@ class State:
     def save(self, record: PageRecord) -> None:
         """Insert or replace one page's record, in one transaction."""
         self._keep_base(record.page_id)
+        row = _record_row(record)
         with self.transaction():
             self._db.execute(
-                f"INSERT OR REPLACE INTO pages ({_PAGE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _record_row(record),
+                f"INSERT OR REPLACE INTO pages ({_LIGHT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row[:9] + row[11:],
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO page_bases (page_id, base_markdown, base_json) "
+                "VALUES (?, ?, ?)",
+                (row[0], row[9], row[10]),
             )
 
     def forget(self, page_id: str) -> None:
@@ -408,6 +430,7 @@ class State:
         self._keep_base(page_id)
         with self.transaction():
             self._db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
+            self._db.execute("DELETE FROM page_bases WHERE page_id = ?", (page_id,))
 
     # -- the create journal -------------------------------------------------------------------
 
