@@ -47,6 +47,35 @@ def test_a_conflicted_file_still_says_which_page_it_is() -> None:
     assert (snapshot.page_id, snapshot.title, snapshot.conflicted) == ("7", "A", True)
 
 
+def test_a_loop_across_a_restored_folder_page_is_a_conflict_and_each_side_keeps_its_tree(
+) -> None:
+    """Found by the machine below: here Page 1's file is deleted and Page 0 moved into its
+    folder; there Page 1 moves under Page 0. Page 1 comes back (it changed remotely), so here
+    Page 0 is under Page 1 and there Page 1 under Page 0: a loop, reported, and nothing else
+    left for the next run."""
+    remote = MemoryRemote()
+    for n in range(3):
+        remote.create(f"Page {n}", None, n, f"start {n}\n")
+    sync = pull_into(remote)
+    files = sync.vault.files
+    files["page-1/local1.md"] = "---\ntitle: local1\n---\nlocal1\n"
+    del files["page-1.md"]
+    files["page-1/page-0.md"] = files.pop("page-0.md")
+    ids = {page.title: page.id for page in remote.pages.values()}
+    remote.change(ids["Page 1"], parent_id=ids["Page 0"])
+
+    sync.run(PlanOptions(force=True))
+
+    again = sync.plan()
+    assert {a.kind for a in again.actions} <= {Kind.NOOP, Kind.CONFLICT}, again.render()
+    assert len(again.of_kind(Kind.CONFLICT)) == 2
+    assert sorted(files) == ["page-1/index.md", "page-1/local1.md", "page-1/page-0.md",
+                             "page-2.md"]
+    parents = {page.title: page.parent_id for page in remote.pages.values()}
+    assert parents["Page 1"] == ids["Page 0"] and parents["Page 0"] is None
+    assert parents["local1"] == ids["Page 1"]
+
+
 # -- random edits on both sides ---------------------------------------------------------------
 
 

@@ -524,8 +524,12 @@ def _untangle(actions: dict[str, list[Action]], ctx: _Context) -> None:
     while caught:
         for key in caught:
             page = ctx.pages[key]
-            if key in ctx.targets and page.local is not None:
-                ctx.targets[key] = replace(ctx.targets[key], parent=page.local_parent)
+            # Where the local tree has it: its folder, or for a page restored from the remote
+            # (deleted here) where it was before.
+            here = page.local_parent if page.local is not None else (
+                page.base.parent_id if page.base is not None else None)
+            if key in ctx.targets and (page.local is not None or page.base is not None):
+                ctx.targets[key] = replace(ctx.targets[key], parent=here)
             kept = [a for a in actions[key] if a.kind is not Kind.MOVE_REMOTE]
             actions[key] = [*kept, _act(page, Kind.CONFLICT, "moved on both sides into a loop "
                                         "(a page under its own child); move one of the files "
