@@ -639,8 +639,9 @@ class _Run:
                 file = self._file(record.path)
             except (InputError, OSError):
                 continue
-            if _number(file.meta.get("position")) != record.position:
-                continue
+            written = _number(file.meta.get("position"))
+            if written is not None and written != record.position:
+                continue  # reordered here meanwhile (no position: the file keeps the base's)
             meta = {**file.meta, "position": _meta_number(position)}
             stat = self._write(record.path, meta, file.body, file.text)
             same = file.body == record.base_markdown and same_values(
