@@ -332,3 +332,36 @@ def test_found_exploring_new_files_without_a_position_follow_the_renumbering(
     state.move_local(pick=48, where=36)
     state.sync()  # asserts that nothing but conflicts is left
     state.teardown()
+
+
+def test_found_exploring_a_file_written_before_a_crash_takes_the_remote_order(
+        servers: dict[str, LiveServer], tmp_path: Path) -> None:
+    """Seed 17 of PAGESYNC_TWOWAY_EXPLORE, replayed: a run cut off after writing two pulled
+    files but before recording them; Productive has renumbered their siblings meanwhile. The
+    rerun adopts them and keeps the remote order (it wrote the files with a stale one)."""
+    TwoWayMachine.servers = servers
+    TwoWayMachine.folder = tmp_path
+    state = TwoWayMachine()
+    state.start(dialect="productive")
+    state.move_local(pick=23, where=29)
+    state.edit_remote(at_end=True, pick=42)
+    state.crash_then_sync(after_send=False, survive=2)
+    state.move_local(pick=20, where=15)
+    state.sync()
+    state.resolve(keep="local", pick=31)
+    state.move_local(pick=31, where=0)
+    state.create_local(pick=9)
+    state.move_local(pick=22, where=48)
+    state.delete_remote(pick=0)
+    state.move_remote(pick=35, where=12)
+    state.create_remote(pick=30, top=False)
+    state.move_remote(pick=44, where=63)
+    state.resolve(keep="remote", pick=54)
+    state.create_remote(pick=12, top=False)
+    state.edit_local(at_end=False, pick=0)
+    state.edit_remote(at_end=True, pick=62)
+    state.edit_local(at_end=True, pick=37)
+    state.edit_local(at_end=False, pick=51)
+    state.edit_local(at_end=True, pick=18)
+    state.crash_then_sync(after_send=True, survive=8)  # asserts nothing but conflicts is left
+    state.teardown()

@@ -427,9 +427,23 @@ def _new_remotely(page: _Page, ctx: _Context) -> list[Action]:
 
 
 def _without_base(page: _Page, ctx: _Context) -> list[Action]:
-    ctx.targets[page.key] = _local_as_target(page)
-    return [_act(page, Kind.ADOPT, "on both sides but not in the sync state: compared, kept "
-                 "if equal, merged with conflict markers if not")]
+    assert page.local is not None and page.remote is not None
+    target = ctx.targets[page.key] = _local_as_target(page)
+    actions = [_act(page, Kind.ADOPT, "on both sides but not in the sync state: compared, "
+                    "kept if equal, merged with conflict markers if not")]
+    here, there = page.local.position, page.remote.position
+    if here is not None and there is not None and here != there:
+        # No base to tell who moved it: a clash, and a clash of order keeps the remote's
+        # (a run cut off after writing a file, before recording it, leaves exactly this).
+        if _winner("clash", ctx.options.prefer, clash="remote") == "remote":
+            ctx.targets[page.key] = replace(target, position=there)
+            actions.append(_act(page, Kind.REORDER_LOCAL, "on both sides without a base, in "
+                                f"another order: the remote's is kept ({there})",
+                                position=there))
+        else:
+            actions.append(_act(page, Kind.REORDER_REMOTE, "on both sides without a base, in "
+                                f"another order: this one is kept ({here})", position=here))
+    return actions
 
 
 _Rule = Callable[[_Page, _Context], list[Action]]
