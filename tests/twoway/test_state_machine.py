@@ -365,3 +365,32 @@ def test_found_exploring_a_file_written_before_a_crash_takes_the_remote_order(
     state.edit_local(at_end=True, pick=18)
     state.crash_then_sync(after_send=True, survive=8)  # asserts nothing but conflicts is left
     state.teardown()
+
+
+def test_found_exploring_a_page_held_in_a_loop_records_its_own_rename(
+        servers: dict[str, LiveServer], tmp_path: Path) -> None:
+    """Seed 21 of PAGESYNC_TWOWAY_EXPLORE, replayed: a page caught in a loop of moves (held, a
+    conflict) is still renamed remotely in that run; Raven's slug and version move with the
+    rename, and the run records them, so the next one does not pull its own write back."""
+    TwoWayMachine.servers = servers
+    TwoWayMachine.folder = tmp_path
+    state = TwoWayMachine()
+    state.start(dialect="raven")
+    state.create_remote(pick=52, top=False)
+    state.retitle_local(pick=52)
+    state.move_remote(pick=0, where=62)
+    state.move_remote(pick=21, where=35)
+    state.sync()
+    state.retitle_local(pick=19)
+    state.create_remote(pick=2, top=False)
+    state.move_remote(pick=5, where=42)
+    state.move_remote(pick=20, where=33)
+    state.move_local(pick=33, where=58)
+    state.move_local(pick=27, where=32)
+    state.create_local(pick=7)
+    state.create_remote(pick=51, top=True)
+    state.resolve(keep="local", pick=42)
+    state.move_local(pick=27, where=4)
+    state.create_local(pick=59)
+    state.sync()  # asserts nothing but conflicts is left
+    state.teardown()

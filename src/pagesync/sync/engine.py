@@ -1229,6 +1229,8 @@ class _Run:
             self._settle(page_id)
             return
         if outcome.content in ("held", "conflict"):
+            if outcome.wrote_remote and outcome.remote is not None:
+                self._note_own_write(page_id, outcome.remote)
             return
         path = self.paths.get(key)
         remote = outcome.remote or self.listed.get(page_id)
@@ -1286,6 +1288,25 @@ class _Run:
             remote_version=self._version(version, remote), local_hash=body_hash(file.body),
             local_size=stat.size if stat else None, local_mtime_ns=stat.mtime_ns if stat else None,
             base_markdown=base_markdown, base_json=base_json, base_meta=base_meta)
+
+    def _note_own_write(self, page_id: str, page: RemotePage) -> None:
+        """A page held back (a conflict) that this run still wrote to (a rename, a reorder):
+        record the version those writes made, and the title and position both sides now say,
+        so the next run does not take its own writes for a remote edit."""
+        record = self.records.get(page_id)
+        if record is None or not self._unchanged_before(page_id, record):
+            return
+        path = self.paths.get(page_id) or record.path
+        meta = self.files[path].meta if path in self.files else {}
+        body = page.body if page.body is not None else _json_body(record.base_json)
+        title = page.title if meta.get("title") == page.title else record.title
+        position = _number(page.position)
+        if position is None or _number(meta.get("position")) != position:
+            position = record.position
+        self.records[page_id] = replace(
+            record, remote_version=self._version(page.version), title=title, position=position,
+            base_json=remote_json(body, page.icon, page.fields))
+        self.state.save(self.records[page_id])
 
     def _unchanged_before(self, page_id: str, old: PageRecord) -> bool:
         """Return True when the remote content was the base's before this run wrote to it."""
