@@ -433,8 +433,8 @@ SCENARIOS: dict[str, tuple[bool, Any]] = {
         _edit(v, "pages.md", lambda m: m.update(title="Page API"), body_too=False),
         _edit_remote(v, "pages.md", "# Pages\n\nChanged there.\n"), v.run(Mode.PULL))),
     # A pull of its remote edit records the file where it is now, under its old parent
-    # until a push moves it: quiet as a file, not as a page.
-    "moved here, then pulled": (True, lambda v: (
+    # until a push moves it: the tree the layout sees is not the base's (the whole plan).
+    "moved here, then pulled (the whole plan)": (False, lambda v: (
         _edit_remote(v, "faq.md", "# FAQ\n\nChanged there.\n"),
         (v.root / "api" / "faq.md").write_bytes(v.page("faq.md").read_bytes()),
         (v.root / "guide" / "faq.md").unlink(), v.run(Mode.PULL))),

@@ -394,3 +394,32 @@ def test_found_exploring_a_page_held_in_a_loop_records_its_own_rename(
     state.create_local(pick=59)
     state.sync()  # asserts nothing but conflicts is left
     state.teardown()
+
+
+def test_found_exploring_a_page_in_a_parent_conflict_keeps_its_children_in_the_plan(
+        servers: dict[str, LiveServer], tmp_path: Path) -> None:
+    """Seed 23 of PAGESYNC_TWOWAY_EXPLORE, replayed: Child is under Page 1 here and at the top
+    level there (a parent conflict), and gains a child; the next run planned only the changed
+    pages (the tree looked unchanged) and laid Child out without its child. A file under
+    another parent than its page's now has the whole vault planned."""
+    TwoWayMachine.servers = servers
+    TwoWayMachine.folder = tmp_path
+    state = TwoWayMachine()
+    state.start(dialect="plate")
+    state.edit_remote(at_end=True, pick=10)
+    state.retitle_local(pick=52)
+    state.retitle_local(pick=31)
+    state.resolve(keep="remote", pick=5)
+    state.delete_remote(pick=41)
+    state.retitle_local(pick=5)
+    state.delete_remote(pick=23)
+    state.create_remote(pick=9, top=False)
+    state.create_local(pick=59)
+    state.edit_remote(at_end=False, pick=54)
+    state.move_local(pick=0, where=25)
+    state.retitle_remote(pick=11)
+    state.retitle_remote(pick=60)
+    state.retitle_local(pick=58)
+    state.edit_remote(at_end=False, pick=62)
+    state.sync()  # asserts nothing but conflicts is left
+    state.teardown()

@@ -484,11 +484,17 @@ class _Run:
             bases = [self._base(record) for record in self.records.values()]
             plan = plan_sync(local, remote, bases, options)
         else:
-            local, remote, records, quiet = narrowed
-            plan = plan_sync(local, remote, [self._base(record) for record in records], options)
-            unchanged = tuple(Action(Kind.NOOP, page_id, "unchanged", page_id=page_id, path=path)
-                              for page_id, path in quiet)
-            plan = replace(plan, actions=plan.actions + unchanged)
+            some_local, some_remote, records, quiet = narrowed
+            plan = plan_sync(some_local, some_remote, [self._base(r) for r in records], options)
+            if any(action.kind in _RESHAPING for action in plan.actions):
+                # Not expected when the tree kept its shape; if it happens, the layout needs
+                # every page: plan the whole vault rather than trust a partial tree.
+                bases = [self._base(record) for record in self.records.values()]
+                plan = plan_sync(local, remote, bases, options)
+            else:
+                unchanged = tuple(Action(Kind.NOOP, page_id, "unchanged", page_id=page_id,
+                                         path=path) for page_id, path in quiet)
+                plan = replace(plan, actions=plan.actions + unchanged)
         if not self.held_paths and not self.fetch_errors:
             return plan
         actions = tuple(self._hold(action) for action in plan.actions)
@@ -505,10 +511,10 @@ class _Run:
 
         A page is *quiet* when its file was not even read (its stat is the base's), the file is
         where the base has it, and the remote says what the base says (version, title,
-        position, parent) and its folder still says the base's parent: the plan would only
-        say "unchanged". That holds for the rest only when the tree kept its shape: every file
-        has its page's id at its page's base path, every page of the state is on both sides
-        and nothing is new, and no page moved remotely. Then the files and the pages
+        position): the plan would only say "unchanged". That holds for the rest only when the
+        tree kept its shape: every file has its page's id at its page's base path and sits in
+        its page's parent's folder, every page of the state is on both sides and nothing is
+        new, and no page moved remotely. Then the files and the pages
         correspond one to one as in the base, and the changed pages are planned with the
         files their parents are found in (every folder's ``index.md`` or ``x.md`` above them),
         which is all the plan reads of the rest. Anything else: None, the whole vault is
@@ -536,13 +542,15 @@ class _Run:
             listed = remote_by_id.get(page_id)
             if listed is None or listed.parent_id != record.parent_id:
                 return None
-            # The files are the base's paths one to one, so the folder says the local parent;
-            # a file moved here but not pushed yet sits at its path under another parent.
+            # The files are the base's paths one to one, so the folder says the local parent.
+            # A file under another parent than its page's (moved here and not pushed yet, or a
+            # parent in conflict) changes the tree the layout works on: plan everything.
             parent_path = parent_file(snapshot.path, by_path)
             local_parent = by_path[parent_path].page_id if parent_path is not None else None
+            if local_parent != record.parent_id:
+                return None
             if (snapshot.path in self.unread and listed.version == record.remote_version
                     and listed.title == record.title and listed.body_hash is None
-                    and local_parent == record.parent_id
                     and snapshot.title in (None, record.title)
                     and snapshot.position in (None, record.position)
                     and (not reorder or listed.position == record.position)):
@@ -1383,6 +1391,11 @@ class _Run:
     def _local_parent(self, path: str) -> str | None:
         found = parent_file(path, self.final_keys)
         return None if found is None else self._id(self.final_keys[found])
+
+
+# Actions that change the shape of the tree: a narrowed plan never expects them.
+_RESHAPING = frozenset({Kind.MOVE_LOCAL, Kind.MOVE_REMOTE, Kind.CREATE_LOCAL, Kind.CREATE_REMOTE,
+                        Kind.DELETE_LOCAL, Kind.DELETE_REMOTE})
 
 
 def _parent_candidates(path: str) -> list[str]:
