@@ -273,9 +273,11 @@ class TwoWayMachine(RuleBasedStateMachine):
         left = [a for a in status.plan.actions if a.kind not in (Kind.NOOP, Kind.CONFLICT)
                 and "waits for its parent" not in a.reason]
         assert not left, status.plan.render()
-        self.check(status.plan.of_kind(Kind.CONFLICT))
+        waiting = {a.path for a in status.plan.actions
+                   if a.path is not None and "waits for its parent" in a.reason}
+        self.check(status.plan.of_kind(Kind.CONFLICT), waiting)
 
-    def check(self, conflicts: list[Action]) -> None:
+    def check(self, conflicts: list[Action], waiting: set[str] | None = None) -> None:
         files = self.files()
         skip: set[str] = set()
         for path, text in files.items():
@@ -283,7 +285,8 @@ class TwoWayMachine(RuleBasedStateMachine):
                 skip.add(str(self.vault.read(path)[0].get("title")))
         pages = self.remote.pages()
         skip |= {pages[a.page_id].title for a in conflicts if a.page_id in pages}
-        assert_agree(self.vault, self.remote, skip, positions=self.dialect != "productive")
+        assert_agree(self.vault, self.remote, skip, positions=self.dialect != "productive",
+                     waiting=waiting or set())
         texts = "\n".join([*files.values(), *self.vault.kept(CONFLICTS).values(),
                            *self.vault.kept(TRASH).values(), *self.deleted,
                            *(f"{p.title}\n{p.markdown}" for p in pages.values())])

@@ -19,7 +19,7 @@ import os
 import shutil
 import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -468,10 +468,13 @@ class Vault:
 # -- both sides at once -----------------------------------------------------------------------
 
 
-def page_ids(vault: Vault) -> dict[str, str]:
-    """Return every file's page id (path -> id), asserting every file has one."""
+def page_ids(vault: Vault, waiting: Collection[str] = ()) -> dict[str, str]:
+    """Return every file's page id (path -> id), asserting every file has one but those in
+    ``waiting`` (their create waits for a parent held by a conflict)."""
     ids: dict[str, str] = {}
     for path in vault.pages():
+        if path in waiting:
+            continue
         value = vault.read(path)[0].get("id")
         assert value not in (None, ""), f"{path} has no id after the sync"
         ids[path] = str(value)
@@ -483,8 +486,10 @@ def local_parents(paths: Iterable[str], ids: dict[str, str]) -> dict[str, str | 
     present = list(paths)
     parents: dict[str, str | None] = {}
     for path in present:
+        if path not in ids:
+            continue  # a file waiting for its parent: no page yet
         parent = parent_path(path, present)
-        parents[ids[path]] = None if parent is None else ids[parent]
+        parents[ids[path]] = None if parent is None else ids.get(parent)
     return parents
 
 
@@ -499,7 +504,7 @@ Make = Callable[[str], tuple["Vault", RemoteTree]]
 
 
 def assert_agree(vault: Vault, remote: RemoteTree, skip: Iterable[str] = (),
-                 positions: bool = True) -> dict[str, Page]:
+                 positions: bool = True, waiting: Collection[str] = ()) -> dict[str, Page]:
     """Assert both sides hold the same pages (ids), titles, parents, positions and bodies.
 
     A file without ``position`` is not compared for order (the engine writes none into a file
@@ -507,15 +512,17 @@ def assert_agree(vault: Vault, remote: RemoteTree, skip: Iterable[str] = (),
 
     ``skip``: titles of pages left in conflict on purpose (not compared; a file among them may
     also stand for a page deleted remotely meanwhile);
-    ``positions``: False leaves positions out. Returns the remote pages.
+    ``positions``: False leaves positions out; ``waiting``: vault paths whose create (or
+    re-create) waits for a parent held by a conflict, not compared. Returns the remote pages.
     """
     pages = remote.pages()
-    ids = page_ids(vault)
+    ids = page_ids(vault, waiting)
     assert len(set(ids.values())) == len(ids), f"an id is in two files: {ids}"
     by_id = {page_id: path for path, page_id in ids.items()}
     skipped = set(skip)
     for page_id in set(by_id) - set(pages):  # a held file whose page went remotely waits too
-        if vault.read(by_id[page_id])[0].get("title") in skipped:
+        path = by_id[page_id]
+        if path in waiting or vault.read(path)[0].get("title") in skipped:
             del by_id[page_id]
     assert set(by_id) == set(pages), (
         f"local only: {[by_id[i] for i in set(by_id) - set(pages)]}; "
