@@ -93,11 +93,18 @@ def _seconds_or_date(value: str, now: float) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    when = http_date(value)
+    return None if when is None else max(0.0, when - now)
+
+
+def http_date(value: str | None) -> float | None:
+    """Return an HTTP date (``Date``, ``Retry-After``) as epoch seconds, or None."""
+    if not value:
+        return None
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - now)
 
 
 def describe_json_error(response: httpx.Response) -> str:
@@ -129,13 +136,7 @@ def _error_text(body: Any) -> str | None:
 
 def server_time(response: httpx.Response) -> float | None:
     """Return the server's clock from a response's ``Date`` header (epoch seconds), or None."""
-    header = response.headers.get("date")
-    if not header:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(header).timestamp()
-    except (TypeError, ValueError):
-        return None
+    return http_date(response.headers.get("date"))
 
 
 def _tls_context(base_url: str) -> ssl.SSLContext | bool:
@@ -179,12 +180,7 @@ class HttpClient:
     @property
     def server_now(self) -> float | None:
         """Return the server's clock at its latest answer (epoch seconds), when it said."""
-        if not self.last_date:
-            return None
-        try:
-            return email.utils.parsedate_to_datetime(self.last_date).timestamp()
-        except (TypeError, ValueError):
-            return None
+        return http_date(self.last_date)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -32,7 +32,6 @@ import json
 import mimetypes
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -58,6 +57,7 @@ from ..vault_paths import attachment_name
 from .actions import Action, Kind, Mode, Plan
 from .content import BodyCodec, LinkContext, remote_json
 from .merge import PageTexts, has_markers, merge_page
+from .narrow import Narrowed, narrow
 from .plan import PlanOptions, plan_sync
 from .report import CONFLICTS_DIR, RunOptions, RunReport
 from .sides import (
@@ -71,10 +71,11 @@ from .sides import (
     parent_file,
 )
 from .state import PageRecord, State, find_created
+from .versions import TENTATIVE, settled_version, tentative_stamp, untentative
 
 __all__ = [
     "CONFLICTS_DIR", "PageDiff", "RunOptions", "RunReport", "diff_pages", "run_sync", "run_vault",
-    "settled_version", "vault_config", "visible_fields",
+    "TENTATIVE", "settled_version", "vault_config", "visible_fields",
 ]
 ATTACHMENTS_SETTING = "attachments"
 # Keys pagesync writes from the remote page; any other key in a file is the user's own and kept.
@@ -112,52 +113,9 @@ def _json_body(base_json: str) -> Body | None:
     return body if isinstance(body, dict | list) else None
 
 
-# A coarse version (a timestamp to the second) is trusted only once it is this old by our
-# clock (or, read with its body, older than the second the server's clock said then): until
-# then another edit may land in the same second unseen, so the record keeps it tentative.
-SETTLE_SECONDS = 120.0
-TENTATIVE = "~"
 # At the end of a run, the pages it wrote with a tentative version are read again (at most this
 # many), so the next run does not fetch them all once more.
 CONFIRM_LIMIT = 1000
-
-
-def settled_version(version: str | None, coarse: bool, now: datetime | None = None,
-                    *, read_at: float | None = None) -> str | None:
-    """Return the version to record: as it is, or marked tentative when it is a timestamp to
-    the second that is too recent to rule out another edit in the same second.
-
-    ``read_at`` is the server's clock when the body being recorded was read (a GET's
-    ``Date``): once that is a later second than the version, every edit of the version's second
-    is in that body, and any later one gets a later version, so it is final at once. Without
-    it (a body we sent, a listing) the version waits :data:`SETTLE_SECONDS` by our clock.
-
-    A tentative version never equals a listed one, so the next run fetches the page and
-    compares its body (the base's JSON hash) instead of trusting the version.
-    """
-    if not coarse or version is None:
-        return version
-    try:
-        stamp = datetime.fromisoformat(version.replace("Z", "+00:00"))
-    except ValueError:
-        return version + TENTATIVE
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    if read_at is not None and read_at - stamp.timestamp() >= 1.0:
-        return version
-    age = ((now or datetime.now(UTC)) - stamp).total_seconds()
-    return version if age > SETTLE_SECONDS else version + TENTATIVE
-
-
-def _tentative_stamp(version: str | None) -> float | None:
-    """Return the time of a tentative timestamp version (epoch seconds), else None."""
-    if version is None or not version.endswith(TENTATIVE):
-        return None
-    try:
-        stamp = datetime.fromisoformat(version[:-len(TENTATIVE)].replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
 
 
 def _number(value: Any) -> float | None:
@@ -484,8 +442,8 @@ class _Run:
             bases = [self._base(record) for record in self.records.values()]
             plan = plan_sync(local, remote, bases, options)
         else:
-            some_local, some_remote, records, quiet = narrowed
-            plan = plan_sync(some_local, some_remote, [self._base(r) for r in records], options)
+            plan = plan_sync(narrowed.local, narrowed.remote,
+                             [self._base(record) for record in narrowed.records], options)
             if any(action.kind in _RESHAPING for action in plan.actions):
                 # Not expected when the tree kept its shape; if it happens, the layout needs
                 # every page: plan the whole vault rather than trust a partial tree.
@@ -493,7 +451,7 @@ class _Run:
                 plan = plan_sync(local, remote, bases, options)
             else:
                 unchanged = tuple(Action(Kind.NOOP, page_id, "unchanged", page_id=page_id,
-                                         path=path) for page_id, path in quiet)
+                                         path=path) for page_id, path in narrowed.quiet)
                 plan = replace(plan, actions=plan.actions + unchanged)
         if not self.held_paths and not self.fetch_errors:
             return plan
@@ -504,69 +462,11 @@ class _Run:
     # tree kept its shape; the tests turn it off to compare with the whole plan.
     narrow_plans = True
 
-    def _narrow(self, local: Sequence[LocalSnapshot], remote: Sequence[RemoteSnapshot]) -> tuple[
-            list[LocalSnapshot], list[RemoteSnapshot], list[PageRecord], list[tuple[str, str]],
-    ] | None:
-        """Split the pages into the few the plan must look at and the quiet rest, or None.
-
-        A page is *quiet* when its file was not even read (its stat is the base's), the file is
-        where the base has it, and the remote says what the base says (version, title,
-        position): the plan would only say "unchanged". That holds for the rest only when the
-        tree kept its shape: every file has its page's id at its page's base path and sits in
-        its page's parent's folder, every page of the state is on both sides and nothing is
-        new, and no page moved remotely. Then the files and the pages
-        correspond one to one as in the base, and the changed pages are planned with the
-        files their parents are found in (every folder's ``index.md`` or ``x.md`` above them),
-        which is all the plan reads of the rest. Anything else: None, the whole vault is
-        planned. ``tests/sync/test_engine.py`` compares both plans over each kind of change.
-        """
-        records = self.records
-        if not records or len(local) != len(records) or len(remote) != len(records):
-            return None
-        remote_by_id = {snapshot.page_id: snapshot for snapshot in remote}
-        if len(remote_by_id) != len(records):
-            return None
-        reorder = self.remote.capabilities.reorder
-        by_path = {record.path: record for record in records.values()}
-        touched: list[LocalSnapshot] = []
-        quiet: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for snapshot in local:
-            meta_id = snapshot.meta.get("id")
-            page_id = None if meta_id is None else str(meta_id)
-            record = records.get(page_id) if page_id is not None else None
-            if page_id is None or record is None or record.path != snapshot.path \
-                    or page_id in seen:
-                return None
-            seen.add(page_id)
-            listed = remote_by_id.get(page_id)
-            if listed is None or listed.parent_id != record.parent_id:
-                return None
-            # The files are the base's paths one to one, so the folder says the local parent.
-            # A file under another parent than its page's (moved here and not pushed yet, or a
-            # parent in conflict) changes the tree the layout works on: plan everything.
-            parent_path = parent_file(snapshot.path, by_path)
-            local_parent = by_path[parent_path].page_id if parent_path is not None else None
-            if local_parent != record.parent_id:
-                return None
-            if (snapshot.path in self.unread and listed.version == record.remote_version
-                    and listed.title == record.title and listed.body_hash is None
-                    and snapshot.title in (None, record.title)
-                    and snapshot.position in (None, record.position)
-                    and (not reorder or listed.position == record.position)):
-                quiet.append((page_id, snapshot.path))
-            else:
-                touched.append(snapshot)
-        if len(touched) * 5 > len(records):
-            return None  # a large change: the whole plan costs about the same
-        wanted = {snapshot.path for snapshot in touched}
-        for snapshot in touched:
-            wanted.update(_parent_candidates(snapshot.path))
-        context = [by_path[path] for path in wanted if path in by_path]
-        ids = {record.page_id for record in context}
-        quiet = [(page_id, path) for page_id, path in quiet if page_id not in ids]
-        return ([s for s in local if s.path in wanted], [remote_by_id[i] for i in ids], context,
-                quiet)
+    def _narrow(self, local: Sequence[LocalSnapshot],
+                remote: Sequence[RemoteSnapshot]) -> Narrowed | None:
+        """Return the pages the plan must look at, or None to plan them all (:mod:`.narrow`)."""
+        return narrow(self.records, local, remote, self.unread,
+                      reorder=self.remote.capabilities.reorder)
 
     def _base(self, record: PageRecord) -> BaseSnapshot:
         """Return a page's base for the plan, hashing only what the plan will compare: the
@@ -779,7 +679,7 @@ class _Run:
         meta: dict[str, Any] = {"id": page.id, "title": title if title is not None else page.title}
         where = position if position is not None else page.position
         if where is not None:
-            meta["position"] = int(where) if float(where).is_integer() else where
+            meta["position"] = _meta_number(where)
         if page.icon:
             meta[ICON_KEY] = page.icon
         meta.update(visible_fields(page.fields))
@@ -1034,8 +934,7 @@ class _Run:
 
     async def reorder_local(self, action: Action) -> None:
         where = action.position
-        self._set_meta(action, "position",
-                       int(where) if where is not None and float(where).is_integer() else where)
+        self._set_meta(action, "position", _meta_number(where))
 
     async def restore_id(self, action: Action) -> None:
         self._set_meta(action, "id", action.page_id)
@@ -1344,8 +1243,7 @@ class _Run:
 
     def _version(self, version: str | None, seen: RemotePage | None = None) -> str | None:
         """Return the version to record; ``seen`` is the page read with the body recorded."""
-        if version is not None and version.endswith(TENTATIVE):
-            version = version[:-len(TENTATIVE)]
+        version = untentative(version)
         read_at = seen.read_at if seen is not None and seen.version == version else None
         return settled_version(version, self.remote.capabilities.coarse_versions,
                                read_at=read_at)
@@ -1360,7 +1258,7 @@ class _Run:
             return
         wanted = [page_id for key in self.outcomes if (page_id := self._id(key)) is not None
                   and (record := self.records.get(page_id)) is not None
-                  and (stamp := _tentative_stamp(record.remote_version)) is not None
+                  and (stamp := tentative_stamp(record.remote_version)) is not None
                   and now - stamp >= 1.0][:CONFIRM_LIMIT]
         if not wanted:
             return
@@ -1396,19 +1294,6 @@ class _Run:
 # Actions that change the shape of the tree: a narrowed plan never expects them.
 _RESHAPING = frozenset({Kind.MOVE_LOCAL, Kind.MOVE_REMOTE, Kind.CREATE_LOCAL, Kind.CREATE_REMOTE,
                         Kind.DELETE_LOCAL, Kind.DELETE_REMOTE})
-
-
-def _parent_candidates(path: str) -> list[str]:
-    """Return every file that could hold the parent of the page at ``path``, or of its parent,
-    and so on up (``sides.parent_file``'s rule climbs these)."""
-    parts = path.split("/")
-    folders = parts[:-2] if parts[-1] == "index.md" else parts[:-1]
-    found: list[str] = []
-    while folders:
-        folder = "/".join(folders)
-        found += [f"{folder}/index.md", f"{folder}.md"]
-        folders.pop()
-    return found
 
 
 def _base_hash(record: PageRecord) -> str:

@@ -10,7 +10,7 @@ build the snapshots, :mod:`pagesync.sync.plan` compares them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -236,18 +236,24 @@ def identify(local: Sequence[LocalSnapshot], remote_ids: Iterable[str],
     return found
 
 
-def parent_file(path: str, present: Container[str]) -> str | None:
-    """Return the file holding a page's parent: ``vault_paths.parent_path``'s rule, in string
-    operations and over any container, since the plan asks it once per file of the vault."""
+def parent_candidates(path: str) -> Iterator[str]:
+    """Yield the files that may hold a page's parent, nearest first: each folder above the
+    page's own, as ``folder/index.md`` then ``folder.md`` (``vault_paths.parent_path``'s rule).
+    They also hold every ancestor's parent: the candidates of a page's parent are among them."""
     parts = path.split("/")
     folders = parts[:-2] if parts[-1] == "index.md" else parts[:-1]
     while folders:
         folder = "/".join(folders)
-        for candidate in (f"{folder}/index.md", f"{folder}.md"):
-            if candidate in present:
-                return candidate
+        yield f"{folder}/index.md"
+        yield f"{folder}.md"
         folders.pop()
-    return None
+
+
+def parent_file(path: str, present: Container[str]) -> str | None:
+    """Return the file holding a page's parent, over any container (the plan asks it once per
+    file of the vault)."""
+    return next((candidate for candidate in parent_candidates(path) if candidate in present),
+                None)
 
 
 def local_parents(pages: Mapping[str, LocalSnapshot]) -> dict[str, str | None]:

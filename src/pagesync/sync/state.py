@@ -247,10 +247,11 @@ class PendingCreate:
 
 
 def _record_row(record: PageRecord) -> tuple[Any, ...]:
+    """Return a record's ``pages`` row, in :data:`_LIGHT_COLUMNS` order."""
     return (
         record.page_id, record.path, record.parent_id, record.title, record.position,
         record.remote_version, record.local_hash, record.local_size, record.local_mtime_ns,
-        record.base_markdown, record.base_json, dump_meta(record.base_meta),
+        dump_meta(record.base_meta),
     )
 
 
@@ -412,17 +413,16 @@ class State:
     def save(self, record: PageRecord) -> None:
         """Insert or replace one page's record, in one transaction."""
         self._keep_base(record.page_id)
-        row = _record_row(record)
         with self.transaction():
             self._db.execute(
                 f"INSERT OR REPLACE INTO pages ({_LIGHT_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row[:9] + row[11:],
+                _record_row(record),
             )
             self._db.execute(
                 "INSERT OR REPLACE INTO page_bases (page_id, base_markdown, base_json) "
                 "VALUES (?, ?, ?)",
-                (row[0], row[9], row[10]),
+                (record.page_id, record.base_markdown, record.base_json),
             )
 
     def forget(self, page_id: str) -> None:
