@@ -43,6 +43,7 @@ Extension points for a dialect (see ``dialect.py``):
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -232,17 +233,28 @@ def database_url(db: str) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")
+    _switch_to_wal(cursor)
     # WAL lets readers run during a write; NORMAL sync is safe under WAL and much faster.
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-        "busy_timeout=5000",
-        "cache_size=-32000",
-        "temp_store=MEMORY",
-    ):
+    for pragma in ("synchronous=NORMAL", "foreign_keys=ON", "cache_size=-32000",
+                   "temp_store=MEMORY"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any, attempts: int = 100) -> None:
+    """Put the database in WAL mode. Processes opening a new database at once (``serve`` and
+    ``token create`` started together) race for the switch, and SQLite answers the losers
+    "database is locked" at once, busy timeout or not; the mode is persistent, so a retry a
+    moment later finds it done by the winner."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(url: str) -> Engine:
